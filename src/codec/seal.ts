@@ -1,0 +1,91 @@
+import { ConfigError, UnsealError } from "../errors.ts";
+import { Keyring, parseSecrets, type SecretInput } from "../keyring.ts";
+import { toJson } from "../lib/json.ts";
+import { Lru } from "../lib/lru.ts";
+import { sealIron } from "./iron.ts";
+import { sealJwe } from "./jwe.ts";
+import { openToken } from "./open.ts";
+import { FORMATS, type Format } from "./types.ts";
+
+export interface SealOptions {
+  /** Newest first. The first seals; all unseal. */
+  readonly secrets: SecretInput | readonly SecretInput[];
+  /** Default `"jwe"`. */
+  readonly format?: Format;
+  /** Lifetime in seconds; 0 or absent means the token itself never expires. */
+  readonly ttl?: number;
+  /** Binds a `jwe` token to a purpose: a token sealed for one purpose does not unseal for another. */
+  readonly purpose?: string;
+  /** Appended to iron tokens, e.g. `"~2"` so iron-session v8 reads them. */
+  readonly ironSuffix?: string;
+  /** Clock in ms, for tests. */
+  readonly now?: () => number;
+}
+
+export interface UnsealOptions {
+  readonly secrets: SecretInput | readonly SecretInput[];
+  /** Formats accepted; default both. */
+  readonly format?: Format | readonly Format[];
+  readonly purpose?: string;
+  /** Seconds of clock skew allowed on expiry. Default 5. */
+  readonly clockTolerance?: number;
+  readonly now?: () => number;
+}
+
+// Low-level calls have no manager to hold their keys, so keep a few keyrings (settled CryptoKeys only).
+const keyrings = new Lru<string, Keyring>(16);
+
+function keyringFor(secrets: SealOptions["secrets"]): Keyring {
+  const entries = parseSecrets(secrets);
+  const cacheKey = JSON.stringify(entries.map((entry) => [entry.pinnedId ?? null, entry.secret]));
+  let keyring = keyrings.get(cacheKey);
+  if (!keyring) {
+    keyring = new Keyring(entries);
+    keyrings.set(cacheKey, keyring);
+  }
+  return keyring;
+}
+
+const purposeInfo = (purpose = "default") => `sealed-session/v1 seal:${purpose}`;
+
+/** Seals any JSON value into a token (compact JWE or iron Fe26.2). */
+export async function seal(value: unknown, options: SealOptions): Promise<string> {
+  const keyring = keyringFor(options.secrets);
+  const format = options.format ?? "jwe";
+  if (!FORMATS.includes(format)) throw new ConfigError(`\`format\` must be "jwe" or "iron", not ${String(format)}`);
+  const ttl = options.ttl ?? 0;
+  if (!(Number.isFinite(ttl) && ttl >= 0)) throw new ConfigError("`ttl` must be a number of seconds >= 0");
+  const plaintext = toJson(value, "value");
+  await keyring.ready();
+  const now = (options.now ?? Date.now)();
+  if (format === "iron") {
+    return sealIron(keyring, plaintext, ttl ? now + Math.round(ttl * 1000) : undefined, options.ironSuffix ?? "");
+  }
+  return sealJwe(keyring, purposeInfo(options.purpose), plaintext, ttl ? Math.floor(now / 1000 + ttl) : undefined);
+}
+
+/**
+ * Opens a token made by `seal` (or by @hapi/iron, iron-session, h3). Rejects with an `UnsealError`
+ * whose `code` says why.
+ */
+export async function unseal<T = unknown>(token: string, options: UnsealOptions): Promise<T> {
+  const keyring = keyringFor(options.secrets);
+  const accept: readonly Format[] =
+    options.format === undefined ? FORMATS : typeof options.format === "string" ? [options.format] : options.format;
+  if (typeof token !== "string") throw new UnsealError("malformed");
+  await keyring.ready();
+  const now = (options.now ?? Date.now)();
+  const opened = await openToken(
+    keyring,
+    token,
+    accept,
+    purposeInfo(options.purpose),
+    now,
+    (options.clockTolerance ?? 5) * 1000,
+  );
+  try {
+    return JSON.parse(opened.plaintext) as T;
+  } catch (cause) {
+    throw new UnsealError("malformed", undefined, { cause });
+  }
+}

@@ -1,0 +1,65 @@
+import { stringifySetCookie } from "cookie";
+import { CookieTooLargeError } from "../errors.ts";
+import { COOKIE_BYTES, type ResolvedCookie } from "./options.ts";
+
+const verbatim = (value: string) => value;
+
+function attributes(cookie: ResolvedCookie) {
+  return {
+    path: cookie.path,
+    domain: cookie.domain,
+    secure: cookie.secure,
+    httpOnly: cookie.httpOnly,
+    sameSite: cookie.sameSite,
+    partitioned: cookie.partitioned,
+    priority: cookie.priority,
+  };
+}
+
+/** Splits a token into the cookies that carry it: `[name, value]` pairs. */
+export function splitToken(token: string, cookie: ResolvedCookie): [string, string][] {
+  const base = cookie.name;
+  if (base.length + token.length <= COOKIE_BYTES) return [[base, token]];
+  const perChunk = COOKIE_BYTES - (base.length + 2); // "<name>.<digit>"
+  const count = Math.ceil((token.length + 2) / perChunk); // "+2": the "<n>:" head of chunk 0
+  if (count > cookie.maxChunks) throw new CookieTooLargeError(token.length, maxTokenBytes(cookie));
+  const chunks: [string, string][] = [];
+  let offset = 0;
+  for (let i = 0; i < count; i++) {
+    const head = i === 0 ? `${count}:` : "";
+    const take = perChunk - head.length;
+    chunks.push([`${base}.${i}`, head + token.slice(offset, offset + take)]);
+    offset += take;
+  }
+  return chunks;
+}
+
+/** The longest token the cookie settings can carry. */
+export function maxTokenBytes(cookie: ResolvedCookie): number {
+  if (cookie.maxChunks === 1) return COOKIE_BYTES - cookie.name.length;
+  return cookie.maxChunks * (COOKIE_BYTES - (cookie.name.length + 2)) - 2;
+}
+
+/** `Set-Cookie` values that store `token` and clear every stale cookie of the family the request carried. */
+export function setCookieHeaders(
+  token: string,
+  cookie: ResolvedCookie,
+  maxAge: number | undefined,
+  present: readonly string[],
+): string[] {
+  const chunks = splitToken(token, cookie);
+  const written = new Set(chunks.map(([name]) => name));
+  const headers = chunks.map(([name, value]) =>
+    stringifySetCookie({ name, value, maxAge, ...attributes(cookie) }, { encode: verbatim }),
+  );
+  for (const name of present) if (!written.has(name)) headers.push(clearCookieHeader(name, cookie));
+  return headers;
+}
+
+/** Clears a cookie with the same Path/Domain/prefix rules it was set with, or the browser keeps it. */
+export function clearCookieHeader(name: string, cookie: ResolvedCookie): string {
+  return stringifySetCookie(
+    { name, value: "", maxAge: 0, expires: new Date(0), ...attributes(cookie), partitioned: cookie.partitioned },
+    { encode: verbatim },
+  );
+}

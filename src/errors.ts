@@ -1,0 +1,86 @@
+/**
+ * Every error this library throws or reports is a `SessionError` with a stable `code`.
+ * Messages never contain secrets, tokens or session contents.
+ */
+
+/** Why an incoming cookie (or token) was not accepted. Stable strings: match on them. */
+export type ReasonCode =
+  | "malformed"
+  | "bad_seal"
+  | "unknown_key"
+  | "expired"
+  | "idle"
+  | "revoked"
+  | "revocation_unavailable"
+  | "too_large"
+  | "unsupported_version";
+
+export const REASON_CODES: readonly ReasonCode[] = [
+  "malformed",
+  "bad_seal",
+  "unknown_key",
+  "expired",
+  "idle",
+  "revoked",
+  "revocation_unavailable",
+  "too_large",
+  "unsupported_version",
+];
+
+export type ErrorCode = ReasonCode | "invalid_config" | "not_json" | "destroyed" | "revocation_write_failed";
+
+export class SessionError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A token or cookie could not be unsealed. `code` is one of the {@link ReasonCode}s. */
+export class UnsealError extends SessionError {
+  declare readonly code: ReasonCode;
+  constructor(code: ReasonCode, message?: string, options?: { cause?: unknown }) {
+    super(code, message ?? `sealed-session: token rejected (${code})`, options);
+  }
+}
+
+/** Options that cannot work. Thrown at start-up (by `createSessions`), never per request. */
+export class ConfigError extends SessionError {
+  constructor(message: string) {
+    super("invalid_config", `sealed-session: ${message}`);
+  }
+}
+
+/** The session does not fit in the allowed number of cookies. Thrown by `commit`. */
+export class CookieTooLargeError extends SessionError {
+  declare readonly code: "too_large";
+  readonly bytes: number;
+  readonly limit: number;
+  constructor(bytes: number, limit: number) {
+    super(
+      "too_large",
+      `sealed-session: the sealed session needs ${bytes} bytes of cookie but at most ${limit} fit ` +
+        "(cookie.maxChunks × 4096 minus names). Store less in the session, or raise cookie.maxChunks.",
+    );
+    this.bytes = bytes;
+    this.limit = limit;
+  }
+}
+
+/** A value that JSON cannot carry unchanged (Date, Map, BigInt, NaN, cycles, …). */
+export class DataError extends SessionError {
+  declare readonly code: "not_json";
+  constructor(message: string) {
+    super("not_json", `sealed-session: ${message}`);
+  }
+}
+
+/** A destroyed session was used again in the same request. */
+export class SessionDestroyedError extends SessionError {
+  declare readonly code: "destroyed";
+  constructor(action: string) {
+    super("destroyed", `sealed-session: cannot ${action} a destroyed session; load a new one on the next request`);
+  }
+}

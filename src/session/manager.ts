@@ -1,0 +1,336 @@
+import { openToken } from "../codec/open.ts";
+import { sealIron } from "../codec/iron.ts";
+import { sealJwe } from "../codec/jwe.ts";
+import { FORMATS, type Format } from "../codec/types.ts";
+import { type CookieOptions, COOKIE_BYTES, type ResolvedCookie, resolveCookie } from "../cookie/options.ts";
+import { readSessionCookie } from "../cookie/read.ts";
+import { clearCookieHeader, maxTokenBytes, setCookieHeaders } from "../cookie/write.ts";
+import { ConfigError, type ReasonCode, UnsealError } from "../errors.ts";
+import { Keyring, parseSecrets, type SecretInput } from "../keyring.ts";
+import { utf8 } from "../lib/bytes.ts";
+import { toJson } from "../lib/json.ts";
+import type { RevocationStore } from "../revocation/types.ts";
+import { decodeEnvelope, type Envelope, encodeEnvelope, FLAG_BROWSER_SESSION } from "./envelope.ts";
+import { Session, type SessionContext } from "./session.ts";
+
+const DAY = 86_400;
+/** Browsers cap cookie lifetimes at 400 days. */
+const MAX_COOKIE_AGE = 400 * DAY;
+
+export interface SessionsOptions {
+  /**
+   * Secrets, newest first, each at least 32 characters: a list, one string, or a comma-separated
+   * string (as an environment variable holds them). The first seals; all unseal.
+   */
+  readonly secrets: SecretInput | readonly SecretInput[];
+  /** Format to write, or a list: the first is written, all are read. Default `"jwe"`. */
+  readonly format?: Format | readonly Format[];
+  readonly cookie?: CookieOptions;
+  /** Absolute lifetime in seconds. Default 14 days, at most 400 days. */
+  readonly maxAge?: number;
+  /** Seconds without a request after which the session ends (rolling). Default: none. */
+  readonly idleTimeout?: number;
+  /** Re-seal an unchanged session only when its last refresh is this many seconds old. Default `idleTimeout / 10`. */
+  readonly refreshAfter?: number;
+  /** `false` makes browser-session cookies (no Max-Age) by default. Default `true`. */
+  readonly persistent?: boolean;
+  /** Seconds of clock skew accepted on expiry. Default 5, at most 60. */
+  readonly clockTolerance?: number;
+  /** Optional store that makes logout real (see the README). */
+  readonly revocation?: RevocationStore;
+  /** Called for every rejected cookie, with its reason. Never receives the token or the secrets. */
+  readonly onInvalid?: (event: { reason: ReasonCode; cookie: string }) => void;
+  /** Called when a session's cookies reach `cookie.warnAt` bytes. */
+  readonly onLargeCookie?: (event: { bytes: number; limit: number; cookie: string }) => void;
+  /** `Cache-Control` for responses that set or depend on a session. Default `"private, no-store"`; `false` leaves it. */
+  readonly cacheControl?: string | false;
+  /** Appended to iron tokens, e.g. `"~2"` so iron-session v8 reads them. */
+  readonly ironSuffix?: string;
+  /** Clock in ms since the epoch, for tests. */
+  readonly now?: () => number;
+}
+
+export interface Sessions<Data extends object, Flash extends object> {
+  /** The full cookie name, prefix included. */
+  readonly cookieName: string;
+  /** Reads the request's session. Never throws: a bad cookie gives a new session with `invalidReason`. */
+  load(request: Request | Headers): Promise<Session<Data, Flash>>;
+  /**
+   * Appends the `Set-Cookie` headers the session needs (none when nothing changed) and
+   * `Cache-Control`. Throws `CookieTooLargeError` when the session does not fit.
+   */
+  commit(session: Session<Data, Flash>, headers: Headers): Promise<void>;
+  /** Bytes of cookie (names and values) the session would take if committed now. No crypto. */
+  estimateSize(session: Session<Data, Flash>): number;
+}
+
+interface Resolved {
+  readonly keyring: Keyring;
+  readonly write: Format;
+  readonly read: readonly Format[];
+  readonly cookie: ResolvedCookie;
+  readonly context: SessionContext;
+  readonly refreshAfter: number;
+  readonly toleranceMs: number;
+  readonly jweInfo: string;
+}
+
+function seconds(name: string, value: unknown, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new ConfigError(`\`${name}\` must be whole seconds from 1 to ${max}, not ${String(value)}`);
+  }
+  return value;
+}
+
+function resolve(options: SessionsOptions): Resolved {
+  if (typeof options !== "object" || options === null) throw new ConfigError("createSessions(options) needs an options object");
+  const keyring = new Keyring(parseSecrets(options.secrets));
+  const formats = options.format === undefined ? ["jwe" as const] : typeof options.format === "string" ? [options.format] : options.format;
+  if (formats.length === 0 || formats.some((format) => !FORMATS.includes(format)) || new Set(formats).size !== formats.length) {
+    throw new ConfigError('`format` must be "jwe", "iron", or a list of them without repeats (the first is written)');
+  }
+  const maxAge = seconds("maxAge", options.maxAge, 14 * DAY, MAX_COOKIE_AGE);
+  // An idle timeout longer than the lifetime can never fire first: clamp, as documented.
+  const idleTimeout =
+    options.idleTimeout === undefined ? undefined : Math.min(seconds("idleTimeout", options.idleTimeout, 0, 10 * MAX_COOKIE_AGE), maxAge);
+  let refreshAfter = 0;
+  if (options.refreshAfter !== undefined) {
+    if (idleTimeout === undefined) throw new ConfigError("`refreshAfter` only applies with `idleTimeout`; set both or neither");
+    if (typeof options.refreshAfter !== "number" || !(options.refreshAfter >= 0) || options.refreshAfter >= idleTimeout) {
+      throw new ConfigError(`\`refreshAfter\` must be seconds from 0 to below \`idleTimeout\` (${idleTimeout})`);
+    }
+    refreshAfter = options.refreshAfter;
+  } else if (idleTimeout !== undefined) {
+    refreshAfter = Math.max(1, Math.floor(idleTimeout / 10));
+  }
+  const tolerance = options.clockTolerance ?? 5;
+  if (typeof tolerance !== "number" || !(tolerance >= 0 && tolerance <= 60)) {
+    throw new ConfigError("`clockTolerance` must be seconds from 0 to 60");
+  }
+  const cookie = resolveCookie(options.cookie);
+  if (options.ironSuffix !== undefined && !/^~\d{1,3}$/.test(options.ironSuffix)) {
+    throw new ConfigError('`ironSuffix` must look like "~2" (what iron-session v8 expects)');
+  }
+  const now = options.now ?? Date.now;
+  return {
+    keyring,
+    write: formats[0]!,
+    read: formats,
+    cookie,
+    context: { now, maxAge, idleTimeout, persistent: options.persistent ?? true },
+    refreshAfter,
+    toleranceMs: tolerance * 1000,
+    jweInfo: `sealed-session/v1 cookie:${cookie.name}`,
+  };
+}
+
+/**
+ * Creates a session manager. Validates every option now, so a misconfiguration fails at start-up
+ * with a message that says how to fix it, never on a user's request.
+ */
+export function createSessions<Data extends object = Record<string, unknown>, Flash extends object = Record<string, unknown>>(
+  options: SessionsOptions,
+): Sessions<Data, Flash> {
+  const config = resolve(options);
+  const { keyring, cookie, context } = config;
+  const cacheControl = options.cacheControl ?? "private, no-store";
+  if (cacheControl !== false && typeof cacheControl !== "string") {
+    throw new ConfigError("`cacheControl` must be a header value or false");
+  }
+
+  const fresh = (present: readonly string[], invalidReason?: ReasonCode) => {
+    if (invalidReason !== undefined && options.onInvalid) {
+      try {
+        options.onInvalid({ reason: invalidReason, cookie: cookie.name });
+      } catch (error) {
+        console.error("sealed-session: onInvalid threw", error);
+      }
+    }
+    return new Session<Data, Flash>(context, Session._fresh(context), { isNew: true, invalidReason, present });
+  };
+
+  async function load(request: Request | Headers): Promise<Session<Data, Flash>> {
+    const headers = request instanceof Headers ? request : request.headers;
+    const read = readSessionCookie(headers.get("cookie"), cookie);
+    if (read.problem) return fresh(read.present, read.problem);
+    if (read.token === undefined) return fresh(read.present);
+    const now = context.now();
+    let envelope: Envelope;
+    let reseal: boolean;
+    try {
+      if (read.token.length > maxTokenBytes(cookie)) throw new UnsealError("too_large");
+      await keyring.ready();
+      const opened = await openToken(keyring, read.token, config.read, config.jweInfo, now, config.toleranceMs);
+      let value: unknown;
+      try {
+        value = JSON.parse(opened.plaintext);
+      } catch {
+        throw new UnsealError("malformed");
+      }
+      const decoded = decodeEnvelope(value);
+      reseal = opened.entry.index !== 0 || opened.foreignKeyId || opened.format !== config.write;
+      if (decoded) {
+        envelope = decoded;
+      } else if (opened.format === "iron" && typeof value === "object" && value !== null && !Array.isArray(value)) {
+        // A plain iron value, as iron-session stores it: adopt it so a migration logs nobody out.
+        const fallbackExpiry = now + context.maxAge * 1000;
+        const expiresAt = Math.min(opened.expiresAt ?? fallbackExpiry, fallbackExpiry);
+        envelope = {
+          ...Session._fresh(context),
+          lifetime: Math.max(1, Math.ceil((expiresAt - now) / 1000)),
+          data: value as Record<string, unknown>,
+        };
+        reseal = true;
+      } else {
+        throw new UnsealError("malformed");
+      }
+      const expiresAt = envelope.issuedAt + Math.min(envelope.lifetime, context.maxAge) * 1000;
+      if (now > expiresAt + config.toleranceMs) throw new UnsealError("expired");
+      if (context.idleTimeout !== undefined) {
+        const idleAt = envelope.issuedAt + envelope.seen * 1000 + context.idleTimeout * 1000;
+        if (now > idleAt + config.toleranceMs) throw new UnsealError("idle");
+      }
+    } catch (error) {
+      return fresh(read.present, error instanceof UnsealError ? error.code : "malformed");
+    }
+
+    if (options.revocation) {
+      let revoked: boolean;
+      try {
+        revoked = await options.revocation.isRevoked({
+          sessionId: envelope.id,
+          userId: envelope.userId ?? undefined,
+          issuedAt: envelope.issuedAt,
+        });
+      } catch {
+        const session = fresh(read.present, "revocation_unavailable");
+        session._readOnly = true;
+        return session;
+      }
+      if (revoked) return fresh(read.present, "revoked");
+    }
+
+    const session = new Session<Data, Flash>(context, envelope, {
+      isNew: false,
+      present: read.present,
+      loadedJson: snapshot(envelope.data, envelope.flash ?? {}),
+    });
+    session._reseal = reseal;
+    return session;
+  }
+
+  /** Validates and serializes data and flash; `loaded` is what `_loadedJson` is compared with. */
+  function serialize(session: Session<Data, Flash>) {
+    const dataJson = toJson(session._data);
+    const flashJson = Object.keys(session._flash).length > 0 ? toJson(session._flash, "flash") : undefined;
+    return { dataJson, flashJson, loaded: `${dataJson}\u0000${flashJson ?? ""}` };
+  }
+
+  async function commit(session: Session<Data, Flash>, headers: Headers): Promise<void> {
+    const setCacheControl = () => {
+      if (cacheControl !== false && !headers.has("cache-control")) headers.set("cache-control", cacheControl);
+    };
+    if (session._readOnly) {
+      if (session._present.length > 0) setCacheControl();
+      return;
+    }
+    if (session._destroyed) {
+      await revokeEnded(session);
+      const names = new Set([cookie.name, ...session._present]);
+      for (const name of names) headers.append("set-cookie", clearCookieHeader(name, cookie));
+      setCacheControl();
+      return;
+    }
+    const now = context.now();
+    const { dataJson, flashJson, loaded } = serialize(session);
+    const changed = session._dirty || loaded !== session._loadedJson;
+    const envelope = session._envelope;
+    const idleTimeout = context.idleTimeout;
+    const refreshDue =
+      !session.isNew && idleTimeout !== undefined && now - (envelope.issuedAt + envelope.seen * 1000) >= config.refreshAfter * 1000;
+    const empty = session.isNew && !changed && Object.keys(session._data).length === 0;
+    if (empty || !(changed || refreshDue || session._reseal)) {
+      // Nothing to store; a rejected cookie still has to go.
+      if (session.invalidReason !== undefined) {
+        for (const name of session._present) headers.append("set-cookie", clearCookieHeader(name, cookie));
+      }
+      if (session._present.length > 0) setCacheControl();
+      return;
+    }
+    await revokeEnded(session);
+    envelope.seen = Math.max(0, Math.floor((now - envelope.issuedAt) / 1000));
+    const body = encodeEnvelope(envelope, dataJson, flashJson);
+    await keyring.ready();
+    const expiresAt = session.expiresAt;
+    const token =
+      config.write === "iron"
+        ? await sealIron(keyring, body, expiresAt, options.ironSuffix ?? "")
+        : await sealJwe(keyring, config.jweInfo, body);
+    let maxAge: number | undefined;
+    if ((envelope.flags & FLAG_BROWSER_SESSION) === 0) {
+      const deadline = Math.min(expiresAt, idleTimeout === undefined ? expiresAt : now + idleTimeout * 1000);
+      // Die a second before the seal does, so the browser never sends a cookie we would reject.
+      maxAge = Math.min(MAX_COOKIE_AGE, Math.max(1, Math.floor((deadline - now) / 1000) - 1));
+    }
+    const values = setCookieHeaders(token, cookie, maxAge, session._present);
+    const bytes = token.length + cookie.name.length;
+    if (bytes >= cookie.warnAt && options.onLargeCookie) {
+      options.onLargeCookie({ bytes, limit: maxTokenBytes(cookie), cookie: cookie.name });
+    }
+    for (const value of values) headers.append("set-cookie", value);
+    setCacheControl();
+    session._loadedJson = loaded;
+    session._dirty = false;
+    session._reseal = false;
+  }
+
+  async function revokeEnded(session: Session<Data, Flash>): Promise<void> {
+    const store = options.revocation;
+    const ended = session._ended.splice(0);
+    if (!store) return;
+    for (const old of ended) {
+      // Logout revokes always; a replaced id only when it carried a user (a fixation target).
+      if (!session._destroyed && old.userId === null) continue;
+      try {
+        await store.revokeSession(old.id, old.expiresAt);
+      } catch {
+        // Never fail the response over it: the cookie is replaced or cleared regardless.
+      }
+    }
+  }
+
+  function estimateSize(session: Session<Data, Flash>): number {
+    const { dataJson, flashJson } = serialize(session);
+    const bytes = utf8.encode(encodeEnvelope(session._envelope, dataJson, flashJson)).length;
+    const tokenLength =
+      config.write === "iron"
+        ? ironLength(bytes, session.expiresAt, options.ironSuffix ?? "")
+        : jweLength(bytes);
+    if (tokenLength + cookie.name.length <= COOKIE_BYTES) return tokenLength + cookie.name.length;
+    const perChunk = COOKIE_BYTES - (cookie.name.length + 2);
+    const count = Math.ceil((tokenLength + 2) / perChunk);
+    return tokenLength + 2 + count * (cookie.name.length + 2);
+  }
+
+  function jweLength(plaintextBytes: number): number {
+    const kid = keyring.newest.id ?? "xxxxxx";
+    const header = JSON.stringify({ alg: "dir", enc: "A256GCM", kid });
+    return b64len(header.length) + 2 + 16 + 1 + b64len(plaintextBytes) + 1 + 22;
+  }
+
+  function ironLength(plaintextBytes: number, expiresAt: number, suffix: string): number {
+    const kid = keyring.newest.id ?? "xxxxxx";
+    const cipher = (Math.floor(plaintextBytes / 16) + 1) * 16;
+    return 7 + kid.length + 1 + 32 + 1 + 22 + 1 + b64len(cipher) + 1 + String(expiresAt).length + 1 + 32 + 1 + 43 + suffix.length;
+  }
+
+  return { cookieName: cookie.name, load, commit, estimateSize };
+}
+
+const b64len = (bytes: number) => Math.ceil((bytes * 4) / 3);
+
+function snapshot(data: Record<string, unknown>, flash: Record<string, unknown>): string {
+  const flashJson = Object.keys(flash).length > 0 ? JSON.stringify(flash) : undefined;
+  return `${JSON.stringify(data)}\u0000${flashJson ?? ""}`;
+}

@@ -1,0 +1,242 @@
+import { ConfigError, type ReasonCode, SessionDestroyedError } from "../errors.ts";
+import { b64u, randomBytes } from "../lib/bytes.ts";
+import { toJson } from "../lib/json.ts";
+import { type Envelope, FLAG_BROWSER_SESSION } from "./envelope.ts";
+
+/** What a session needs from its manager. */
+export interface SessionContext {
+  readonly now: () => number;
+  /** Seconds. */
+  readonly maxAge: number;
+  /** Seconds, or undefined when sessions have no idle timeout. */
+  readonly idleTimeout: number | undefined;
+  readonly persistent: boolean;
+}
+
+export interface LoginOptions {
+  /** This session's absolute lifetime in seconds ("remember me"); at most the manager's `maxAge`. */
+  readonly maxAge?: number;
+  /** `false` makes a browser-session cookie (no Max-Age): gone when the browser closes. */
+  readonly persistent?: boolean;
+}
+
+export interface RegenerateOptions<Data> {
+  /** Keep the data: `true` keeps all of it, a list keeps those keys. Default: start with empty data. */
+  readonly keep?: boolean | readonly (keyof Data & string)[];
+}
+
+/** A session id this request replaced or ended; revoked on commit when a store is configured. */
+export interface EndedSession {
+  readonly id: string;
+  readonly userId: string | null;
+  /** ms since the epoch. */
+  readonly expiresAt: number;
+}
+
+export const newSessionId = (): string => b64u(randomBytes(16));
+const FROZEN_EMPTY = Object.freeze({});
+
+/**
+ * One request's session. Read and change `data`; call `login`, `regenerate`, `destroy` or `flash`;
+ * the manager's `commit` writes what changed.
+ */
+export class Session<Data extends object = Record<string, unknown>, Flash extends object = Record<string, unknown>> {
+  /** Why the request's cookie was rejected; `undefined` when there was none or it was valid. */
+  readonly invalidReason: ReasonCode | undefined;
+  /** @internal */ readonly _context: SessionContext;
+  /** @internal */ _envelope: Envelope;
+  /** @internal */ _data: Record<string, unknown>;
+  /** @internal */ _flash: Record<string, unknown>;
+  /** @internal JSON of data and flash as loaded, to see whether anything changed. */
+  _loadedJson: string | undefined;
+  /** @internal login/regenerate/flash changed the session. */
+  _dirty = false;
+  /** @internal sealed with an older secret, another format or a legacy layout: write it anew. */
+  _reseal = false;
+  /** @internal */ _destroyed = false;
+  /** @internal revocation could not be checked: neither write nor clear, unless the app changes identity. */
+  _readOnly = false;
+  /** @internal ids ended by this request. */
+  readonly _ended: EndedSession[] = [];
+  /** @internal cookie names of this session's family that the request carried. */
+  readonly _present: readonly string[];
+  #isNew: boolean;
+
+  /** @internal use `sessions.load(request)`. */
+  constructor(
+    context: SessionContext,
+    envelope: Envelope,
+    options: { isNew: boolean; invalidReason?: ReasonCode; present: readonly string[]; loadedJson?: string },
+  ) {
+    this._context = context;
+    this._envelope = envelope;
+    this._data = envelope.data;
+    this._flash = envelope.flash ?? {};
+    this.#isNew = options.isNew;
+    this.invalidReason = options.invalidReason;
+    this._present = options.present;
+    this._loadedJson = options.loadedJson;
+  }
+
+  /** @internal a fresh, anonymous envelope. */
+  static _fresh(context: SessionContext): Envelope {
+    return {
+      id: newSessionId(),
+      issuedAt: context.now(),
+      lifetime: context.maxAge,
+      seen: 0,
+      flags: context.persistent ? 0 : FLAG_BROWSER_SESSION,
+      userId: null,
+      data: {},
+      flash: undefined,
+    };
+  }
+
+  /** The session id: 128 random bits, base64url. Changes on `login` and `regenerate`. */
+  get id(): string {
+    return this._envelope.id;
+  }
+
+  /** True when no valid cookie came with the request (first visit, or a rejected cookie). */
+  get isNew(): boolean {
+    return this.#isNew;
+  }
+
+  /** The app's data. Mutate it freely; values must be plain JSON (checked on assignment and on commit). */
+  get data(): Partial<Data> {
+    return (this._destroyed ? FROZEN_EMPTY : this._data) as Partial<Data>;
+  }
+
+  set data(value: Partial<Data>) {
+    this.#assertUsable("change");
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      throw new TypeError("sealed-session: session.data must be a plain object");
+    }
+    toJson(value);
+    this._data = value as Record<string, unknown>;
+  }
+
+  /** The user bound by `login`, if any. */
+  get userId(): string | undefined {
+    return this._envelope.userId ?? undefined;
+  }
+
+  /** When this session id was issued (ms since the epoch). */
+  get issuedAt(): number {
+    return this._envelope.issuedAt;
+  }
+
+  /** Absolute expiry (ms since the epoch); refreshes never move it. */
+  get expiresAt(): number {
+    return this._envelope.issuedAt + Math.min(this._envelope.lifetime, this._context.maxAge) * 1000;
+  }
+
+  /** When the session dies of inactivity unless a request refreshes it (ms), or `undefined` without `idleTimeout`. */
+  get idleExpiresAt(): number | undefined {
+    const idle = this._context.idleTimeout;
+    if (idle === undefined) return undefined;
+    return Math.min(this.expiresAt, this._envelope.issuedAt + this._envelope.seen * 1000 + idle * 1000);
+  }
+
+  /** False for a browser-session cookie (no Max-Age). */
+  get persistent(): boolean {
+    return (this._envelope.flags & FLAG_BROWSER_SESSION) === 0;
+  }
+
+  get isDestroyed(): boolean {
+    return this._destroyed;
+  }
+
+  /**
+   * True when the revocation store could not be asked (`revocation_unavailable`): the session is
+   * anonymous for this response, and commit leaves the cookie alone so an outage logs nobody out.
+   */
+  get readOnly(): boolean {
+    return this._readOnly;
+  }
+
+  /**
+   * Binds a user after authentication. Issues a new id (binding without regenerating would allow
+   * session fixation), restarts issued-at and the absolute lifetime, and keeps the data.
+   */
+  login(userId: string, options: LoginOptions = {}): void {
+    this.#assertUsable("log in with");
+    if (typeof userId !== "string" || userId.length === 0) {
+      throw new TypeError("sealed-session: login(userId) needs a non-empty string");
+    }
+    const maxAge = options.maxAge ?? this._context.maxAge;
+    if (!(Number.isInteger(maxAge) && maxAge > 0 && maxAge <= this._context.maxAge)) {
+      throw new ConfigError(`login({ maxAge }) must be whole seconds from 1 to the manager's maxAge (${this._context.maxAge})`);
+    }
+    const persistent = options.persistent ?? this.persistent;
+    this.#end();
+    const now = this._context.now();
+    this._envelope = {
+      ...this._envelope,
+      id: newSessionId(),
+      issuedAt: now,
+      lifetime: maxAge,
+      seen: 0,
+      flags: persistent ? 0 : FLAG_BROWSER_SESSION,
+      userId,
+    };
+    this._dirty = true;
+    this._readOnly = false;
+  }
+
+  /** Issues a new session id (e.g. after a privilege change). Lifetime and user stay. */
+  regenerate(options: RegenerateOptions<Data> = {}): void {
+    this.#assertUsable("regenerate");
+    this.#end();
+    const keep = options.keep ?? false;
+    if (keep === false) this._data = {};
+    else if (keep !== true) {
+      const kept: Record<string, unknown> = {};
+      for (const key of keep) if (key in this._data) kept[key] = this._data[key];
+      this._data = kept;
+    }
+    this._envelope = { ...this._envelope, id: newSessionId() };
+    this._dirty = true;
+    this._readOnly = false;
+  }
+
+  /** Ends the session: commit clears its cookie, and nothing can save it again in this response. */
+  destroy(): void {
+    if (this._destroyed) return;
+    this.#end();
+    this._destroyed = true;
+    this._readOnly = false;
+    this._data = {};
+    this._flash = {};
+  }
+
+  /**
+   * `flash(key, value)` stores a value for a later request; `flash(key)` reads it once and removes it.
+   */
+  flash<K extends keyof Flash & string>(key: K, value: Flash[K]): void;
+  flash<K extends keyof Flash & string>(key: K): Flash[K] | undefined;
+  flash<K extends keyof Flash & string>(key: K, ...value: [Flash[K]] | []): Flash[K] | undefined {
+    if (value.length === 0) {
+      if (!(key in this._flash)) return undefined;
+      const found = this._flash[key] as Flash[K];
+      delete this._flash[key];
+      this._dirty = true;
+      return found;
+    }
+    this.#assertUsable("flash into");
+    toJson(value[0], `flash.${key}`);
+    this._flash[key] = value[0];
+    this._dirty = true;
+    return undefined;
+  }
+
+  #end(): void {
+    if (!this.#isNew) {
+      this._ended.push({ id: this._envelope.id, userId: this._envelope.userId, expiresAt: this.expiresAt });
+    }
+  }
+
+  #assertUsable(action: string): void {
+    if (this._destroyed) throw new SessionDestroyedError(action);
+  }
+}
