@@ -81,6 +81,9 @@ export class DataError extends SessionError {
 export class SessionDestroyedError extends SessionError {
   declare readonly code: "destroyed";
   constructor(action: string) {
-    super("destroyed", `sealed-session: cannot ${action} a destroyed session; load a new one on the next request`);
+    super(
+      "destroyed",
+      `sealed-session: cannot ${action} a destroyed session; load a new one on the next request`,
+    );
   }
 }

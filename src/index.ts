@@ -1,4 +1,4 @@
-export { seal, unseal, type SealOptions, type UnsealOptions } from "./codec/seal.ts";
+export { type SealOptions, seal, type UnsealOptions, unseal } from "./codec/seal.ts";
 export type { Format } from "./codec/types.ts";
 export type { CookieOptions } from "./cookie/options.ts";
 export {

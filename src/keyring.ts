@@ -32,7 +32,11 @@ const KEY_ID_INFO = utf8.encode("sealed-session key id v1");
  */
 export function parseSecrets(input: unknown, option = "secrets"): KeyEntry[] {
   const list: unknown[] =
-    typeof input === "string" ? input.split(",").map((part) => part.trim()) : Array.isArray(input) ? input : [input];
+    typeof input === "string"
+      ? input.split(",").map((part) => part.trim())
+      : Array.isArray(input)
+        ? input
+        : [input];
   if (input === undefined || input === null || input === "" || list.length === 0) {
     throw new ConfigError(`\`${option}\` is missing. ${HOW_TO_MAKE_A_SECRET}`);
   }
@@ -62,7 +66,8 @@ export function parseSecrets(input: unknown, option = "secrets"): KeyEntry[] {
         `${where} is ${secret.length} characters; at least ${MIN_SECRET_LENGTH} are required. ${HOW_TO_MAKE_A_SECRET}`,
       );
     }
-    if (seenSecrets.has(secret)) throw new ConfigError(`${where} repeats an earlier secret; list each secret once`);
+    if (seenSecrets.has(secret))
+      throw new ConfigError(`${where} repeats an earlier secret; list each secret once`);
     seenSecrets.add(secret);
     return { index, secret, pinnedId, id: pinnedId };
   });
@@ -118,7 +123,9 @@ export class Keyring {
     const cacheKey = `${entry.index}\u0000${info}`;
     const cached = this.#jweKeys.get(cacheKey);
     if (cached) return cached;
-    const base = await crypto.subtle.importKey("raw", utf8.encode(entry.secret), "HKDF", false, ["deriveKey"]);
+    const base = await crypto.subtle.importKey("raw", utf8.encode(entry.secret), "HKDF", false, [
+      "deriveKey",
+    ]);
     const key = await crypto.subtle.deriveKey(
       { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: utf8.encode(info) },
       base,
@@ -134,12 +141,18 @@ export class Keyring {
    * Iron keys for sealing. One random salt pair per secret and keyring: each token still gets a
    * fresh random IV, so reusing the derived keys is sound and saves two PBKDF2 runs per seal.
    */
-  async ironSealKeys(
-    entry: KeyEntry,
-  ): Promise<{ encryptionSalt: string; integritySalt: string; encryptionKey: CryptoKey; integrityKey: CryptoKey }> {
+  async ironSealKeys(entry: KeyEntry): Promise<{
+    encryptionSalt: string;
+    integritySalt: string;
+    encryptionKey: CryptoKey;
+    integrityKey: CryptoKey;
+  }> {
     let own = this.#ironOwn.get(entry);
     if (!own) {
-      own = { encryptionSalt: toHex(randomBytes(IRON_SALT_BYTES)), integritySalt: toHex(randomBytes(IRON_SALT_BYTES)) };
+      own = {
+        encryptionSalt: toHex(randomBytes(IRON_SALT_BYTES)),
+        integritySalt: toHex(randomBytes(IRON_SALT_BYTES)),
+      };
       this.#ironOwn.set(entry, own);
     }
     own.encryptionKey ??= await deriveIron(entry.secret, own.encryptionSalt, "aes-256-cbc");
@@ -163,7 +176,8 @@ export class Keyring {
   ): Promise<{ key: CryptoKey; remember: () => void }> {
     const own = this.#ironOwn.get(entry);
     if (own) {
-      if (kind === "sha256" && salt === own.integritySalt && own.integrityKey) return { key: own.integrityKey, remember };
+      if (kind === "sha256" && salt === own.integritySalt && own.integrityKey)
+        return { key: own.integrityKey, remember };
       if (kind === "aes-256-cbc" && salt === own.encryptionSalt && own.encryptionKey) {
         return { key: own.encryptionKey, remember };
       }
@@ -178,7 +192,11 @@ export class Keyring {
 
 function remember(): void {}
 
-async function deriveIron(secret: string, salt: string, algorithm: "aes-256-cbc" | "sha256"): Promise<CryptoKey> {
+async function deriveIron(
+  secret: string,
+  salt: string,
+  algorithm: "aes-256-cbc" | "sha256",
+): Promise<CryptoKey> {
   const { key } =
     algorithm === "sha256"
       ? await generateKey(secret, { algorithm, iterations: 1, minPasswordlength: MIN_SECRET_LENGTH, salt })

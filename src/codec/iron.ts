@@ -80,7 +80,9 @@ export async function openIron(keyring: Keyring, token: string): Promise<Opened>
     const encryption = await keyring.ironKey(entry, encryptionSalt, "aes-256-cbc");
     let plaintext: string;
     try {
-      plaintext = fromUtf8.decode(await crypto.subtle.decrypt({ name: "AES-CBC", iv }, encryption.key, encrypted));
+      plaintext = fromUtf8.decode(
+        await crypto.subtle.decrypt({ name: "AES-CBC", iv }, encryption.key, encrypted),
+      );
     } catch (cause) {
       // The MAC verified, so this is a sealer's bug rather than tampering.
       throw new UnsealError("malformed", undefined, { cause });

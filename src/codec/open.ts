@@ -26,6 +26,7 @@ export async function openToken(
     // Anything else thrown while parsing attacker-controlled input is malformed input.
     throw new UnsealError("malformed", undefined, { cause: error });
   }
-  if (opened.expiresAt !== undefined && now > opened.expiresAt + toleranceMs) throw new UnsealError("expired");
+  if (opened.expiresAt !== undefined && now > opened.expiresAt + toleranceMs)
+    throw new UnsealError("expired");
   return opened;
 }

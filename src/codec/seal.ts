@@ -52,16 +52,27 @@ const purposeInfo = (purpose = "default") => `sealed-session/v1 seal:${purpose}`
 export async function seal(value: unknown, options: SealOptions): Promise<string> {
   const keyring = keyringFor(options.secrets);
   const format = options.format ?? "jwe";
-  if (!FORMATS.includes(format)) throw new ConfigError(`\`format\` must be "jwe" or "iron", not ${String(format)}`);
+  if (!FORMATS.includes(format))
+    throw new ConfigError(`\`format\` must be "jwe" or "iron", not ${String(format)}`);
   const ttl = options.ttl ?? 0;
   if (!(Number.isFinite(ttl) && ttl >= 0)) throw new ConfigError("`ttl` must be a number of seconds >= 0");
   const plaintext = toJson(value, "value");
   await keyring.ready();
   const now = (options.now ?? Date.now)();
   if (format === "iron") {
-    return sealIron(keyring, plaintext, ttl ? now + Math.round(ttl * 1000) : undefined, options.ironSuffix ?? "");
+    return sealIron(
+      keyring,
+      plaintext,
+      ttl ? now + Math.round(ttl * 1000) : undefined,
+      options.ironSuffix ?? "",
+    );
   }
-  return sealJwe(keyring, purposeInfo(options.purpose), plaintext, ttl ? Math.floor(now / 1000 + ttl) : undefined);
+  return sealJwe(
+    keyring,
+    purposeInfo(options.purpose),
+    plaintext,
+    ttl ? Math.floor(now / 1000 + ttl) : undefined,
+  );
 }
 
 /**
@@ -71,7 +82,11 @@ export async function seal(value: unknown, options: SealOptions): Promise<string
 export async function unseal<T = unknown>(token: string, options: UnsealOptions): Promise<T> {
   const keyring = keyringFor(options.secrets);
   const accept: readonly Format[] =
-    options.format === undefined ? FORMATS : typeof options.format === "string" ? [options.format] : options.format;
+    options.format === undefined
+      ? FORMATS
+      : typeof options.format === "string"
+        ? [options.format]
+        : options.format;
   if (typeof token !== "string") throw new UnsealError("malformed");
   await keyring.ready();
   const now = (options.now ?? Date.now)();

@@ -58,11 +58,15 @@ export function resolveCookie(options: CookieOptions = {}): ResolvedCookie {
     }
   }
   if (!TOKEN_CHARS.test(name)) {
-    throw new ConfigError(`\`cookie.name\` "${name}" must be a non-empty HTTP token (letters, digits, - _ . …)`);
+    throw new ConfigError(
+      `\`cookie.name\` "${name}" must be a non-empty HTTP token (letters, digits, - _ . …)`,
+    );
   }
-  if (/\.\d+$/.test(name)) throw new ConfigError("`cookie.name` must not end in .<digits>: chunks are named that way");
+  if (/\.\d+$/.test(name))
+    throw new ConfigError("`cookie.name` must not end in .<digits>: chunks are named that way");
   const path = options.path ?? "/";
-  if (!path.startsWith("/") || /[;\s]/.test(path)) throw new ConfigError("`cookie.path` must start with / and hold no ; or spaces");
+  if (!path.startsWith("/") || /[;\s]/.test(path))
+    throw new ConfigError("`cookie.path` must start with / and hold no ; or spaces");
   const domain = options.domain;
   if (domain !== undefined && (domain === "" || /[;\s/]/.test(domain))) {
     throw new ConfigError("`cookie.domain` must be a host name such as example.com");
@@ -72,14 +76,19 @@ export function resolveCookie(options: CookieOptions = {}): ResolvedCookie {
   if (!["lax", "strict", "none"].includes(sameSite)) {
     throw new ConfigError('`cookie.sameSite` must be "lax", "strict" or "none"');
   }
-  if (sameSite === "none" && !secure) throw new ConfigError('`cookie.sameSite: "none"` needs `cookie.secure: true`');
+  if (sameSite === "none" && !secure)
+    throw new ConfigError('`cookie.sameSite: "none"` needs `cookie.secure: true`');
   const partitioned = options.partitioned ?? false;
   if (partitioned && !secure) throw new ConfigError("`cookie.partitioned` needs `cookie.secure: true`");
-  if (prefix === undefined) prefix = secure && path === "/" && domain === undefined ? "__Host-" : secure ? "__Secure-" : "";
+  if (prefix === undefined)
+    prefix = secure && path === "/" && domain === undefined ? "__Host-" : secure ? "__Secure-" : "";
   if (prefix === "__Host-" && (!secure || path !== "/" || domain !== undefined)) {
-    throw new ConfigError("the __Host- prefix needs `cookie.secure: true`, `cookie.path: \"/\"` and no `cookie.domain`");
+    throw new ConfigError(
+      'the __Host- prefix needs `cookie.secure: true`, `cookie.path: "/"` and no `cookie.domain`',
+    );
   }
-  if (prefix === "__Secure-" && !secure) throw new ConfigError("the __Secure- prefix needs `cookie.secure: true`");
+  if (prefix === "__Secure-" && !secure)
+    throw new ConfigError("the __Secure- prefix needs `cookie.secure: true`");
   const maxChunks = options.maxChunks ?? 4;
   if (!Number.isInteger(maxChunks) || maxChunks < 1 || maxChunks > 9) {
     throw new ConfigError("`cookie.maxChunks` must be a whole number from 1 to 9");

@@ -59,7 +59,14 @@ export function setCookieHeaders(
 /** Clears a cookie with the same Path/Domain/prefix rules it was set with, or the browser keeps it. */
 export function clearCookieHeader(name: string, cookie: ResolvedCookie): string {
   return stringifySetCookie(
-    { name, value: "", maxAge: 0, expires: new Date(0), ...attributes(cookie), partitioned: cookie.partitioned },
+    {
+      name,
+      value: "",
+      maxAge: 0,
+      expires: new Date(0),
+      ...attributes(cookie),
+      partitioned: cookie.partitioned,
+    },
     { encode: verbatim },
   );
 }

@@ -43,7 +43,8 @@ export function encodeEnvelope(envelope: Envelope, dataJson: string, flashJson: 
   return `${head.slice(0, -1)},${dataJson}${flashJson === undefined ? "" : `,${flashJson}`}]`;
 }
 
-const isInteger = (value: unknown, min: number): value is number => Number.isSafeInteger(value) && (value as number) >= min;
+const isInteger = (value: unknown, min: number): value is number =>
+  Number.isSafeInteger(value) && (value as number) >= min;
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
@@ -54,7 +55,8 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 export function decodeEnvelope(value: unknown): Envelope | undefined {
   if (!Array.isArray(value)) return undefined;
   const [version, id, issuedAt, lifetime, seen, flags, userId, data, flash] = value as unknown[];
-  if (typeof version === "number" && version !== ENVELOPE_VERSION) throw new UnsealError("unsupported_version");
+  if (typeof version === "number" && version !== ENVELOPE_VERSION)
+    throw new UnsealError("unsupported_version");
   if (
     version !== ENVELOPE_VERSION ||
     (value.length !== 8 && value.length !== 9) ||

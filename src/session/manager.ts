@@ -1,8 +1,8 @@
-import { openToken } from "../codec/open.ts";
 import { sealIron } from "../codec/iron.ts";
 import { sealJwe } from "../codec/jwe.ts";
+import { openToken } from "../codec/open.ts";
 import { FORMATS, type Format } from "../codec/types.ts";
-import { type CookieOptions, COOKIE_BYTES, type ResolvedCookie, resolveCookie } from "../cookie/options.ts";
+import { COOKIE_BYTES, type CookieOptions, type ResolvedCookie, resolveCookie } from "../cookie/options.ts";
 import { readSessionCookie } from "../cookie/read.ts";
 import { clearCookieHeader, maxTokenBytes, setCookieHeaders } from "../cookie/write.ts";
 import { ConfigError, type ReasonCode, UnsealError } from "../errors.ts";
@@ -84,21 +84,42 @@ function seconds(name: string, value: unknown, fallback: number, max: number): n
 }
 
 function resolve(options: SessionsOptions): Resolved {
-  if (typeof options !== "object" || options === null) throw new ConfigError("createSessions(options) needs an options object");
+  if (typeof options !== "object" || options === null)
+    throw new ConfigError("createSessions(options) needs an options object");
   const keyring = new Keyring(parseSecrets(options.secrets));
-  const formats = options.format === undefined ? ["jwe" as const] : typeof options.format === "string" ? [options.format] : options.format;
-  if (formats.length === 0 || formats.some((format) => !FORMATS.includes(format)) || new Set(formats).size !== formats.length) {
-    throw new ConfigError('`format` must be "jwe", "iron", or a list of them without repeats (the first is written)');
+  const formats =
+    options.format === undefined
+      ? ["jwe" as const]
+      : typeof options.format === "string"
+        ? [options.format]
+        : options.format;
+  if (
+    formats.length === 0 ||
+    formats.some((format) => !FORMATS.includes(format)) ||
+    new Set(formats).size !== formats.length
+  ) {
+    throw new ConfigError(
+      '`format` must be "jwe", "iron", or a list of them without repeats (the first is written)',
+    );
   }
   const maxAge = seconds("maxAge", options.maxAge, 14 * DAY, MAX_COOKIE_AGE);
   // An idle timeout longer than the lifetime can never fire first: clamp, as documented.
   const idleTimeout =
-    options.idleTimeout === undefined ? undefined : Math.min(seconds("idleTimeout", options.idleTimeout, 0, 10 * MAX_COOKIE_AGE), maxAge);
+    options.idleTimeout === undefined
+      ? undefined
+      : Math.min(seconds("idleTimeout", options.idleTimeout, 0, 10 * MAX_COOKIE_AGE), maxAge);
   let refreshAfter = 0;
   if (options.refreshAfter !== undefined) {
-    if (idleTimeout === undefined) throw new ConfigError("`refreshAfter` only applies with `idleTimeout`; set both or neither");
-    if (typeof options.refreshAfter !== "number" || !(options.refreshAfter >= 0) || options.refreshAfter >= idleTimeout) {
-      throw new ConfigError(`\`refreshAfter\` must be seconds from 0 to below \`idleTimeout\` (${idleTimeout})`);
+    if (idleTimeout === undefined)
+      throw new ConfigError("`refreshAfter` only applies with `idleTimeout`; set both or neither");
+    if (
+      typeof options.refreshAfter !== "number" ||
+      !(options.refreshAfter >= 0) ||
+      options.refreshAfter >= idleTimeout
+    ) {
+      throw new ConfigError(
+        `\`refreshAfter\` must be seconds from 0 to below \`idleTimeout\` (${idleTimeout})`,
+      );
     }
     refreshAfter = options.refreshAfter;
   } else if (idleTimeout !== undefined) {
@@ -129,9 +150,10 @@ function resolve(options: SessionsOptions): Resolved {
  * Creates a session manager. Validates every option now, so a misconfiguration fails at start-up
  * with a message that says how to fix it, never on a user's request.
  */
-export function createSessions<Data extends object = Record<string, unknown>, Flash extends object = Record<string, unknown>>(
-  options: SessionsOptions,
-): Sessions<Data, Flash> {
+export function createSessions<
+  Data extends object = Record<string, unknown>,
+  Flash extends object = Record<string, unknown>,
+>(options: SessionsOptions): Sessions<Data, Flash> {
   const config = resolve(options);
   const { keyring, cookie, context } = config;
   const cacheControl = options.cacheControl ?? "private, no-store";
@@ -147,7 +169,11 @@ export function createSessions<Data extends object = Record<string, unknown>, Fl
         console.error("sealed-session: onInvalid threw", error);
       }
     }
-    return new Session<Data, Flash>(context, Session._fresh(context), { isNew: true, invalidReason, present });
+    return new Session<Data, Flash>(context, Session._fresh(context), {
+      isNew: true,
+      invalidReason,
+      present,
+    });
   };
 
   async function load(request: Request | Headers): Promise<Session<Data, Flash>> {
@@ -161,7 +187,14 @@ export function createSessions<Data extends object = Record<string, unknown>, Fl
     try {
       if (read.token.length > maxTokenBytes(cookie)) throw new UnsealError("too_large");
       await keyring.ready();
-      const opened = await openToken(keyring, read.token, config.read, config.jweInfo, now, config.toleranceMs);
+      const opened = await openToken(
+        keyring,
+        read.token,
+        config.read,
+        config.jweInfo,
+        now,
+        config.toleranceMs,
+      );
       let value: unknown;
       try {
         value = JSON.parse(opened.plaintext);
@@ -172,7 +205,12 @@ export function createSessions<Data extends object = Record<string, unknown>, Fl
       reseal = opened.entry.index !== 0 || opened.foreignKeyId || opened.format !== config.write;
       if (decoded) {
         envelope = decoded;
-      } else if (opened.format === "iron" && typeof value === "object" && value !== null && !Array.isArray(value)) {
+      } else if (
+        opened.format === "iron" &&
+        typeof value === "object" &&
+        value !== null &&
+        !Array.isArray(value)
+      ) {
         // A plain iron value, as iron-session stores it: adopt it so a migration logs nobody out.
         const fallbackExpiry = now + context.maxAge * 1000;
         const expiresAt = Math.min(opened.expiresAt ?? fallbackExpiry, fallbackExpiry);
@@ -248,7 +286,9 @@ export function createSessions<Data extends object = Record<string, unknown>, Fl
     const envelope = session._envelope;
     const idleTimeout = context.idleTimeout;
     const refreshDue =
-      !session.isNew && idleTimeout !== undefined && now - (envelope.issuedAt + envelope.seen * 1000) >= config.refreshAfter * 1000;
+      !session.isNew &&
+      idleTimeout !== undefined &&
+      now - (envelope.issuedAt + envelope.seen * 1000) >= config.refreshAfter * 1000;
     const empty = session.isNew && !changed && Object.keys(session._data).length === 0;
     if (empty || !(changed || refreshDue || session._reseal)) {
       // Nothing to store; a rejected cookie still has to go.
@@ -322,7 +362,23 @@ export function createSessions<Data extends object = Record<string, unknown>, Fl
   function ironLength(plaintextBytes: number, expiresAt: number, suffix: string): number {
     const kid = keyring.newest.id ?? "xxxxxx";
     const cipher = (Math.floor(plaintextBytes / 16) + 1) * 16;
-    return 7 + kid.length + 1 + 32 + 1 + 22 + 1 + b64len(cipher) + 1 + String(expiresAt).length + 1 + 32 + 1 + 43 + suffix.length;
+    return (
+      7 +
+      kid.length +
+      1 +
+      32 +
+      1 +
+      22 +
+      1 +
+      b64len(cipher) +
+      1 +
+      String(expiresAt).length +
+      1 +
+      32 +
+      1 +
+      43 +
+      suffix.length
+    );
   }
 
   return { cookieName: cookie.name, load, commit, estimateSize };

@@ -40,7 +40,10 @@ const FROZEN_EMPTY = Object.freeze({});
  * One request's session. Read and change `data`; call `login`, `regenerate`, `destroy` or `flash`;
  * the manager's `commit` writes what changed.
  */
-export class Session<Data extends object = Record<string, unknown>, Flash extends object = Record<string, unknown>> {
+export class Session<
+  Data extends object = Record<string, unknown>,
+  Flash extends object = Record<string, unknown>,
+> {
   /** Why the request's cookie was rejected; `undefined` when there was none or it was valid. */
   readonly invalidReason: ReasonCode | undefined;
   /** @internal */ readonly _context: SessionContext;
@@ -166,7 +169,9 @@ export class Session<Data extends object = Record<string, unknown>, Flash extend
     }
     const maxAge = options.maxAge ?? this._context.maxAge;
     if (!(Number.isInteger(maxAge) && maxAge > 0 && maxAge <= this._context.maxAge)) {
-      throw new ConfigError(`login({ maxAge }) must be whole seconds from 1 to the manager's maxAge (${this._context.maxAge})`);
+      throw new ConfigError(
+        `login({ maxAge }) must be whole seconds from 1 to the manager's maxAge (${this._context.maxAge})`,
+      );
     }
     const persistent = options.persistent ?? this.persistent;
     this.#end();
