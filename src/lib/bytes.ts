@@ -1,7 +1,7 @@
 import { base64url } from "jose";
 
 export const utf8 = new TextEncoder();
-export const fromUtf8 = new TextDecoder("utf-8", { fatal: true });
+export const fromUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** base64url without padding (jose's codec). */
 export const b64u = base64url.encode;

@@ -1,0 +1,9 @@
+// Bindings from wrangler.toml, as the Workers tests and the demo see them.
+declare namespace Cloudflare {
+  interface Env {
+    SESSIONS: KVNamespace;
+    SESSION_SECRETS?: string;
+    SESSION_MAX_AGE?: string;
+    SESSION_IDLE_TIMEOUT?: string;
+  }
+}
