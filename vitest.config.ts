@@ -1,11 +1,22 @@
+import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+
+// Case files import the library by its package name; in tests that is always the sources.
+const alias = [
+  {
+    find: /^sealed-session\/(.*)$/,
+    replacement: fileURLToPath(new URL("./src/$1/index.ts", import.meta.url)),
+  },
+  { find: /^sealed-session$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
+];
 
 // Two projects: the core on Node, and everything Workers-specific inside workerd (miniflare KV).
 export default defineConfig({
   test: {
     projects: [
       {
+        resolve: { alias },
         test: {
           name: "node",
           include: ["test/**/*.test.ts"],
@@ -13,6 +24,7 @@ export default defineConfig({
         },
       },
       {
+        resolve: { alias },
         plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
         test: {
           name: "workers",
