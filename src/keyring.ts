@@ -89,6 +89,11 @@ export class Keyring {
     this.entries = entries;
   }
 
+  /** True once every entry has its id, so callers can skip an await on the hot path. */
+  get isReady(): boolean {
+    return this.entries.every((entry) => entry.id !== undefined);
+  }
+
   /** Derives content-based ids once (a few hex characters of an HMAC of the secret). */
   async ready(): Promise<void> {
     for (const entry of this.entries) {

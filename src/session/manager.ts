@@ -1,7 +1,7 @@
 import { sealIron } from "../codec/iron.ts";
 import { sealJwe } from "../codec/jwe.ts";
 import { openToken } from "../codec/open.ts";
-import { FORMATS, type Format } from "../codec/types.ts";
+import { FORMATS, type Format, type Opened } from "../codec/types.ts";
 import { COOKIE_BYTES, type CookieOptions, type ResolvedCookie, resolveCookie } from "../cookie/options.ts";
 import { readSessionCookie } from "../cookie/read.ts";
 import { clearCookieHeader, maxTokenBytes, setCookieHeaders } from "../cookie/write.ts";
@@ -12,6 +12,7 @@ import { toJson } from "../lib/json.ts";
 import type { RevocationStore } from "../revocation/types.ts";
 import { decodeEnvelope, type Envelope, encodeEnvelope, FLAG_BROWSER_SESSION } from "./envelope.ts";
 import { Session, type SessionContext } from "./session.ts";
+import { TokenCache } from "./token-cache.ts";
 
 const DAY = 86_400;
 /** Browsers cap cookie lifetimes at 400 days. */
@@ -156,6 +157,7 @@ export function createSessions<
 >(options: SessionsOptions): Sessions<Data, Flash> {
   const config = resolve(options);
   const { keyring, cookie, context } = config;
+  const tokens = new TokenCache();
   const cacheControl = options.cacheControl ?? "private, no-store";
   if (cacheControl !== false && typeof cacheControl !== "string") {
     throw new ConfigError("`cacheControl` must be a header value or false");
@@ -184,17 +186,17 @@ export function createSessions<
     const now = context.now();
     let envelope: Envelope;
     let reseal: boolean;
+    let verified: Opened | undefined;
     try {
       if (read.token.length > maxTokenBytes(cookie)) throw new UnsealError("too_large");
-      await keyring.ready();
-      const opened = await openToken(
-        keyring,
-        read.token,
-        config.read,
-        config.jweInfo,
-        now,
-        config.toleranceMs,
-      );
+      let opened = tokens.get(read.token);
+      if (opened === undefined) {
+        if (!keyring.isReady) await keyring.ready();
+        opened = await openToken(keyring, read.token, config.read, config.jweInfo, now, config.toleranceMs);
+        verified = opened;
+      } else if (opened.expiresAt !== undefined && now > opened.expiresAt + config.toleranceMs) {
+        throw new UnsealError("expired");
+      }
       let value: unknown;
       try {
         value = JSON.parse(opened.plaintext);
@@ -229,6 +231,8 @@ export function createSessions<
         const idleAt = envelope.issuedAt + envelope.seen * 1000 + context.idleTimeout * 1000;
         if (now > idleAt + config.toleranceMs) throw new UnsealError("idle");
       }
+      // Remember only tokens that opened and hold a well-formed envelope.
+      if (verified) tokens.set(read.token, verified);
     } catch (error) {
       return fresh(read.present, error instanceof UnsealError ? error.code : "malformed");
     }
@@ -255,6 +259,7 @@ export function createSessions<
       loadedJson: snapshot(envelope.data, envelope.flash ?? {}),
     });
     session._reseal = reseal;
+    session._token = read.token;
     return session;
   }
 
@@ -274,6 +279,7 @@ export function createSessions<
       return;
     }
     if (session._destroyed) {
+      tokens.delete(session._token);
       await revokeEnded(session);
       const names = new Set([cookie.name, ...session._present]);
       for (const name of names) headers.append("set-cookie", clearCookieHeader(name, cookie));
@@ -298,10 +304,12 @@ export function createSessions<
       if (session._present.length > 0) setCacheControl();
       return;
     }
+    // A replaced id's token must not come back from the cache.
+    if (session._ended.length > 0) tokens.delete(session._token);
     await revokeEnded(session);
     envelope.seen = Math.max(0, Math.floor((now - envelope.issuedAt) / 1000));
     const body = encodeEnvelope(envelope, dataJson, flashJson);
-    await keyring.ready();
+    if (!keyring.isReady) await keyring.ready();
     const expiresAt = session.expiresAt;
     const token =
       config.write === "iron"
@@ -320,6 +328,15 @@ export function createSessions<
     }
     for (const value of values) headers.append("set-cookie", value);
     setCacheControl();
+    // The browser will send this token next: it is ours and valid, so spare the next request the decryption.
+    tokens.set(token, {
+      format: config.write,
+      plaintext: body,
+      entry: keyring.newest,
+      expiresAt: config.write === "iron" ? expiresAt : undefined,
+      foreignKeyId: false,
+    });
+    session._token = token;
     session._loadedJson = loaded;
     session._dirty = false;
     session._reseal = false;

@@ -59,6 +59,8 @@ export class Session<
   /** @internal */ _destroyed = false;
   /** @internal revocation could not be checked: neither write nor clear, unless the app changes identity. */
   _readOnly = false;
+  /** @internal the token this session was loaded from or last committed as. */
+  _token: string | undefined;
   /** @internal ids ended by this request. */
   readonly _ended: EndedSession[] = [];
   /** @internal cookie names of this session's family that the request carried. */
