@@ -23,7 +23,11 @@ interface IronKeys {
   integrityKey?: CryptoKey;
 }
 
-const IRON_SALT_BYTES = 16; // 128-bit salts: plenty for key separation, 64 bytes shorter than iron's default
+/**
+ * 96-bit salts (iron defaults to 256). The secrets are high-entropy, so the salt only has to keep
+ * the two derived keys apart and differ between secrets; 96 bits does, and saves 80 bytes a cookie.
+ */
+export const IRON_SALT_BYTES = 12;
 const KEY_ID_INFO = utf8.encode("sealed-session key id v1");
 
 /**

@@ -6,7 +6,7 @@ import { COOKIE_BYTES, type CookieOptions, type ResolvedCookie, resolveCookie } 
 import { readSessionCookie } from "../cookie/read.ts";
 import { clearCookieHeader, maxTokenBytes, setCookieHeaders } from "../cookie/write.ts";
 import { ConfigError, type ReasonCode, UnsealError } from "../errors.ts";
-import { Keyring, parseSecrets, type SecretInput } from "../keyring.ts";
+import { IRON_SALT_BYTES, Keyring, parseSecrets, type SecretInput } from "../keyring.ts";
 import { utf8 } from "../lib/bytes.ts";
 import { toJson } from "../lib/json.ts";
 import type { RevocationStore } from "../revocation/types.ts";
@@ -313,7 +313,8 @@ export function createSessions<
     const expiresAt = session.expiresAt;
     const token =
       config.write === "iron"
-        ? await sealIron(keyring, body, expiresAt, options.ironSuffix ?? "")
+        ? // The envelope carries the expiry; iron's own field would repeat it in 13 more bytes.
+          await sealIron(keyring, body, undefined, options.ironSuffix ?? "")
         : await sealJwe(keyring, config.jweInfo, body);
     let maxAge: number | undefined;
     if ((envelope.flags & FLAG_BROWSER_SESSION) === 0) {
@@ -333,7 +334,7 @@ export function createSessions<
       format: config.write,
       plaintext: body,
       entry: keyring.newest,
-      expiresAt: config.write === "iron" ? expiresAt : undefined,
+      expiresAt: undefined,
       foreignKeyId: false,
     });
     session._token = token;
@@ -361,9 +362,7 @@ export function createSessions<
     const { dataJson, flashJson } = serialize(session);
     const bytes = utf8.encode(encodeEnvelope(session._envelope, dataJson, flashJson)).length;
     const tokenLength =
-      config.write === "iron"
-        ? ironLength(bytes, session.expiresAt, options.ironSuffix ?? "")
-        : jweLength(bytes);
+      config.write === "iron" ? ironLength(bytes, options.ironSuffix ?? "") : jweLength(bytes);
     if (tokenLength + cookie.name.length <= COOKIE_BYTES) return tokenLength + cookie.name.length;
     const perChunk = COOKIE_BYTES - (cookie.name.length + 2);
     const count = Math.ceil((tokenLength + 2) / perChunk);
@@ -376,26 +375,12 @@ export function createSessions<
     return b64len(header.length) + 2 + 16 + 1 + b64len(plaintextBytes) + 1 + 22;
   }
 
-  function ironLength(plaintextBytes: number, expiresAt: number, suffix: string): number {
+  function ironLength(plaintextBytes: number, suffix: string): number {
     const kid = keyring.newest.id ?? "xxxxxx";
     const cipher = (Math.floor(plaintextBytes / 16) + 1) * 16;
-    return (
-      7 +
-      kid.length +
-      1 +
-      32 +
-      1 +
-      22 +
-      1 +
-      b64len(cipher) +
-      1 +
-      String(expiresAt).length +
-      1 +
-      32 +
-      1 +
-      43 +
-      suffix.length
-    );
+    const salt = 2 * IRON_SALT_BYTES;
+    // Fe26.2*kid*salt*iv*cipher**salt*mac (empty expiry field)
+    return 7 + kid.length + 1 + salt + 1 + 22 + 1 + b64len(cipher) + 2 + salt + 1 + 43 + suffix.length;
   }
 
   return { cookieName: cookie.name, load, commit, estimateSize };
