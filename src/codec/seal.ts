@@ -32,17 +32,30 @@ export interface UnsealOptions {
   readonly now?: () => number;
 }
 
-// Low-level calls have no manager to hold their keys, so keep a few keyrings (settled CryptoKeys only).
-const keyrings = new Lru<string, Keyring>(16);
+// Low-level calls have no manager to hold their keys, so keep a few keyrings (settled CryptoKeys only),
+// found by the secrets option's identity first (no parsing on the hot path), then by its content.
+const byIdentity = new WeakMap<object, Keyring>();
+const byContent = new Lru<string, Keyring>(16);
 
 function keyringFor(secrets: SealOptions["secrets"]): Keyring {
+  if (typeof secrets === "object" && secrets !== null) {
+    const known = byIdentity.get(secrets);
+    if (known) return known;
+  } else if (typeof secrets === "string") {
+    const known = byContent.get(secrets);
+    if (known) return known;
+  }
   const entries = parseSecrets(secrets);
-  const cacheKey = JSON.stringify(entries.map((entry) => [entry.pinnedId ?? null, entry.secret]));
-  let keyring = keyrings.get(cacheKey);
+  const cacheKey =
+    typeof secrets === "string"
+      ? secrets
+      : JSON.stringify(entries.map((entry) => [entry.pinnedId ?? null, entry.secret]));
+  let keyring = byContent.get(cacheKey);
   if (!keyring) {
     keyring = new Keyring(entries);
-    keyrings.set(cacheKey, keyring);
+    byContent.set(cacheKey, keyring);
   }
+  if (typeof secrets === "object" && secrets !== null) byIdentity.set(secrets, keyring);
   return keyring;
 }
 
@@ -57,7 +70,7 @@ export async function seal(value: unknown, options: SealOptions): Promise<string
   const ttl = options.ttl ?? 0;
   if (!(Number.isFinite(ttl) && ttl >= 0)) throw new ConfigError("`ttl` must be a number of seconds >= 0");
   const plaintext = toJson(value, "value");
-  await keyring.ready();
+  if (!keyring.isReady) await keyring.ready();
   const now = (options.now ?? Date.now)();
   if (format === "iron") {
     return sealIron(
@@ -88,7 +101,7 @@ export async function unseal<T = unknown>(token: string, options: UnsealOptions)
         ? [options.format]
         : options.format;
   if (typeof token !== "string") throw new UnsealError("malformed");
-  await keyring.ready();
+  if (!keyring.isReady) await keyring.ready();
   const now = (options.now ?? Date.now)();
   const opened = await openToken(
     keyring,
