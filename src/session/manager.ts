@@ -175,6 +175,8 @@ export function createSessions<
       isNew: true,
       invalidReason,
       present,
+      // An untouched new session is unchanged: commit must not write it.
+      loadedJson: snapshot({}, {}),
     });
   };
 
