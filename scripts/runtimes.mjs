@@ -1,0 +1,285 @@
+// Runs the runtime-neutral cases (test/cases/*.cases.ts) on every runtime, one after another:
+//   node scripts/runtimes.mjs [--only deno,bun] [--json <file>]
+// Each run prints its runtime and version first and its counts last. The run fails if a runtime
+// fails, is missing, or did not register every case (the adapters print what they saw; see
+// test/runtimes/cases.ts). `--json` writes the results for scripts/runtimes-table.mjs.
+import { spawn, spawnSync } from "node:child_process";
+import {
+  accessSync,
+  constants,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { delimiter, join, resolve } from "node:path";
+import { stripVTControlCharacters } from "node:util";
+
+const root = resolve(import.meta.dirname, "..");
+const bin = (name) => join(root, "node_modules", ".bin", name);
+// Node 24 comes from the devDependency, whatever `node` started this script.
+const node24 = bin("node");
+
+const runtimes = [
+  {
+    id: "node-test",
+    what: "node:test on the TypeScript sources",
+    binary: () => node24,
+    version: (exe) => capture(exe, ["--version"]).replace(/^v/, "node "),
+    command: (exe) => [
+      exe,
+      ["--import", "./test/runtimes/node-test/register.mjs", "--test", "--test-reporter=spec"].concat(
+        testFiles("test/runtimes/node-test", ".test.ts"),
+      ),
+    ],
+    library: "src/index.ts",
+    parse: parseNodeTest,
+  },
+  {
+    id: "node20",
+    what: "node:test on the built package (dist/), cases compiled to JavaScript",
+    binary: systemNode,
+    version: (exe) => capture(exe, ["--version"]).replace(/^v/, "node "),
+    prepare: compileForNode20,
+    command: (exe) => [
+      exe,
+      ["--test", "--test-reporter=spec"].concat(
+        testFiles("test-output/node20/test/runtimes/node20", ".test.js"),
+      ),
+    ],
+    library: "dist/index.js",
+    parse: parseNodeTest,
+  },
+  {
+    id: "deno",
+    what: "deno test on the sources (import map)",
+    binary: () => bin("deno"),
+    version: (exe) => capture(exe, ["--version"]).split("\n")[0].replace(/ \(.*/, ""),
+    command: (exe) => [
+      exe,
+      [
+        "test",
+        "--import-map=test/runtimes/deno/import_map.json",
+        // Reading finds the case files; the rest is for the example test (a real server on loopback).
+        "--allow-read=.",
+        `--allow-run=${exe}`,
+        "--allow-net=127.0.0.1",
+        "--allow-env",
+        "test/runtimes/deno/",
+      ],
+    ],
+    library: "src/index.ts",
+    parse: (out) => {
+      const m = out.match(
+        /(?:ok|FAILED) \| (\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed(?: \| (\d+) ignored)?/,
+      );
+      return m && { passed: +m[1], failed: +m[3], skipped: +(m[4] ?? 0) };
+    },
+  },
+  {
+    id: "bun",
+    what: "bun test on the sources (tsconfig paths)",
+    binary: () => bin("bun"),
+    version: (exe) => `bun ${capture(exe, ["--version"])}`,
+    command: (exe) => [exe, ["test", "test/runtimes/bun/"]],
+    library: "src/index.ts",
+    parse: (out) => {
+      const count = (word) => +(out.match(new RegExp(`^\\s*(\\d+) ${word}$`, "m"))?.[1] ?? 0);
+      return /^Ran \d+ tests? across/m.test(out)
+        ? { passed: count("pass"), failed: count("fail"), skipped: count("skip") }
+        : null;
+    },
+  },
+  {
+    id: "workerd",
+    what: "vitest inside workerd (@cloudflare/vitest-plugin) on the sources",
+    binary: () => bin("workerd"),
+    version: (exe) => capture(exe, ["--version"]),
+    command: () => [node24, [bin("vitest"), "run", "--project", "workers", "test/workers/cases.test.ts"]],
+    library: "src/index.ts",
+    parse: (out) => {
+      const line = out.match(/^\s*Tests\s+(.*)$/m)?.[1];
+      if (!line) return null;
+      const count = (word) => +(line.match(new RegExp(`(\\d+) ${word}`))?.[1] ?? 0);
+      return { passed: count("passed"), failed: count("failed"), skipped: count("skipped") };
+    },
+  },
+];
+
+const args = process.argv.slice(2);
+const only = option("--only")?.split(",");
+const jsonPath = option("--json");
+const selected = only ? runtimes.filter((r) => only.includes(r.id)) : runtimes;
+if (only && selected.length !== only.length)
+  fail(`unknown runtime in --only; known: ${runtimes.map((r) => r.id)}`);
+
+const env = { ...process.env, NO_COLOR: "1", WRANGLER_SEND_METRICS: "false" };
+delete env.FORCE_COLOR;
+const expected = JSON.parse(
+  capture(node24, ["--import", "./test/runtimes/node-test/register.mjs", "test/runtimes/node-test/list.ts"]),
+);
+console.log(`${expected.tests} cases in ${expected.files} files (test/cases/*.cases.ts)`);
+
+const results = [];
+for (const runtime of selected) results.push(await run(runtime));
+
+console.log("\nRuntimes");
+for (const r of results) {
+  const counts = r.counts
+    ? `${r.counts.passed} passed, ${r.counts.failed} failed, ${r.counts.skipped} skipped`
+    : "no counts";
+  console.log(
+    `  ${r.ok ? "✔" : "✘"} ${r.id.padEnd(9)} ${(r.version ?? "missing").padEnd(22)} ${counts} (${r.seconds} s)`,
+  );
+  for (const problem of r.problems) console.log(`      ${problem}`);
+}
+const failed = results.filter((r) => !r.ok).length;
+console.log(`runtimes: ${results.length - failed} passed, ${failed} failed`);
+if (jsonPath)
+  writeFileSync(
+    jsonPath,
+    `${JSON.stringify({ date: new Date().toISOString(), expected, results }, null, 2)}\n`,
+  );
+process.exit(failed === 0 ? 0 : 1);
+
+async function run(runtime) {
+  const started = Date.now();
+  const result = { id: runtime.id, what: runtime.what, version: null, counts: null, problems: [], ok: false };
+  const done = () => ({ ...result, seconds: ((Date.now() - started) / 1000).toFixed(1) });
+  const exe = runtime.binary();
+  if (!exe || !isExecutable(exe)) {
+    result.problems.push(`did not run: no ${runtime.id} binary found${exe ? ` at ${exe}` : ""}`);
+    console.log(`\n━━ ${runtime.id}: MISSING`);
+    return done();
+  }
+  result.version = runtime.version(exe);
+  console.log(`\n━━ ${result.version} — ${runtime.id}: ${runtime.what}`);
+  try {
+    runtime.prepare?.();
+  } catch (error) {
+    result.problems.push(`did not run: ${error.message}`);
+    return done();
+  }
+  const [command, commandArgs] = runtime.command(exe);
+  const { status, output } = await stream(command, commandArgs);
+  const plain = stripVTControlCharacters(output);
+  result.counts = runtime.parse(plain);
+  check(result, runtime, plain, status);
+  const c = result.counts;
+  console.log(
+    `${runtime.id}: ${c ? `${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped` : "no counts"}`,
+  );
+  return done();
+}
+
+/** Everything that must hold for a runtime to count as passed; each miss is named. */
+function check(result, runtime, output, status) {
+  const problems = result.problems;
+  if (status !== 0) problems.push(`exited with ${status}`);
+  if (!result.counts) problems.push("no test summary found in its output");
+  else if (result.counts.failed > 0) problems.push(`${result.counts.failed} failed`);
+  const seen = output.match(new RegExp(`\\[runtime\\] ${runtime.id}: (.*)`))?.[1];
+  if (!seen) problems.push("the adapter never ran (no [runtime] line)");
+  const library = output.match(new RegExp(`\\[library\\] ${runtime.id}: (\\S*)`))?.[1];
+  if (library !== runtime.library)
+    problems.push(`"sealed-session" resolved to ${library}, not ${runtime.library}`);
+  const cases = output.match(
+    new RegExp(`\\[cases\\] ${runtime.id}: (\\d+) tests from (\\d+) files, (\\d+) skipped`),
+  );
+  if (!cases) problems.push("no [cases] line: the case files did not load");
+  else if (+cases[1] !== expected.tests || +cases[2] !== expected.files)
+    problems.push(
+      `registered ${cases[1]} tests from ${cases[2]} files; expected ${expected.tests} from ${expected.files}`,
+    );
+  else if (result.counts && result.counts.passed + result.counts.skipped < expected.tests)
+    problems.push(`only ${result.counts.passed + result.counts.skipped} of ${expected.tests} cases ran`);
+  result.ok = problems.length === 0;
+}
+
+/** The machine's own Node (the oldest supported one): the first `node` on PATH outside node_modules. */
+function systemNode() {
+  if (process.env.SYSTEM_NODE) return process.env.SYSTEM_NODE;
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    if (!dir || dir.includes("node_modules")) continue;
+    const candidate = join(dir, "node");
+    if (isExecutable(candidate) && !realpathSync(candidate).includes("node_modules")) return candidate;
+  }
+  return null;
+}
+
+/** Node 20 runs no TypeScript: compile the adapter and the cases (no type check; `npm run typecheck` does that). */
+function compileForNode20() {
+  try {
+    accessSync(join(root, "dist", "index.js"));
+  } catch {
+    throw new Error("dist/index.js is missing: run `npm run build` first");
+  }
+  rmSync(join(root, "test-output", "node20"), { recursive: true, force: true });
+  const tsc = spawnSync(node24, [bin("tsc"), "-p", "test/runtimes/node20/tsconfig.json"], {
+    cwd: root,
+    stdio: "inherit",
+  });
+  if (tsc.status !== 0) throw new Error("tsc could not compile the cases for Node 20");
+  const version = Number(capture(systemNode(), ["-p", "process.versions.node.split('.')[0]"]));
+  const oldest = Number(readPackage().engines.node.match(/\d+/)[0]);
+  if (version !== oldest)
+    console.log(`note: the system node is ${version}, not the oldest supported (${oldest})`);
+}
+
+function stream(command, commandArgs) {
+  return new Promise((done) => {
+    const child = spawn(command, commandArgs, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    const tee = (target) => (chunk) => {
+      output += chunk;
+      target.write(chunk);
+    };
+    child.stdout.on("data", tee(process.stdout));
+    child.stderr.on("data", tee(process.stderr));
+    child.on("error", (error) => done({ status: -1, output: `${output}\n${error.message}` }));
+    child.on("close", (status) => done({ status, output }));
+  });
+}
+
+function testFiles(folder, suffix) {
+  return readdirSync(join(root, folder))
+    .filter((name) => name.endsWith(suffix))
+    .map((name) => `${folder}/${name}`);
+}
+
+function capture(command, commandArgs) {
+  return spawnSync(command, commandArgs, { cwd: root, env, encoding: "utf8" }).stdout?.trim() ?? "";
+}
+
+function isExecutable(path) {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readPackage() {
+  return JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+}
+
+function option(flag) {
+  const at = args.indexOf(flag);
+  return at === -1 ? undefined : args[at + 1];
+}
+
+function fail(message) {
+  console.error(message);
+  process.exit(2);
+}
+
+/** node:test's spec reporter ends with `ℹ pass N`, `ℹ fail N`, `ℹ skipped N` (Node 20 and 24 alike). */
+function parseNodeTest(out) {
+  const count = (word) => out.match(new RegExp(`^ℹ ${word} (\\d+)$`, "m"))?.[1];
+  const passed = count("pass");
+  return passed === undefined
+    ? null
+    : { passed: +passed, failed: +count("fail"), skipped: +count("skipped") };
+}
