@@ -13,7 +13,23 @@ export {
   UnsealError,
 } from "./errors.ts";
 export type { SecretInput } from "./keyring.ts";
-export type { RevocationQuery, RevocationStore } from "./revocation/types.ts";
+export { type MemoryRevocationOptions, memoryRevocationStore } from "./revocation/memory.ts";
+export { RevocationWriteError, type WaitUntil } from "./revocation/policy.ts";
+export type {
+  FailurePolicy,
+  RevocationErrorEvent,
+  RevocationOptions,
+  RevocationQuery,
+  RevocationStore,
+  SessionRevocation,
+  UserRevocation,
+} from "./revocation/types.ts";
 export { generateSecret } from "./secret.ts";
-export { createSessions, type Sessions, type SessionsOptions } from "./session/manager.ts";
+export {
+  type CommitOptions,
+  type CommitResult,
+  createSessions,
+  type Sessions,
+  type SessionsOptions,
+} from "./session/manager.ts";
 export type { LoginOptions, RegenerateOptions, Session } from "./session/session.ts";

@@ -9,7 +9,15 @@ import { ConfigError, type ReasonCode, UnsealError } from "../errors.ts";
 import { IRON_SALT_BYTES, Keyring, parseSecrets, type SecretInput } from "../keyring.ts";
 import { utf8 } from "../lib/bytes.ts";
 import { toJson } from "../lib/json.ts";
-import type { RevocationStore } from "../revocation/types.ts";
+import {
+  failureKind,
+  type ResolvedRevocation,
+  RevocationWriteError,
+  resolveRevocation,
+  type WaitUntil,
+  withTimeout,
+} from "../revocation/policy.ts";
+import type { RevocationOptions, RevocationStore } from "../revocation/types.ts";
 import { decodeEnvelope, type Envelope, encodeEnvelope, FLAG_BROWSER_SESSION } from "./envelope.ts";
 import { Session, type SessionContext } from "./session.ts";
 import { TokenCache } from "./token-cache.ts";
@@ -37,8 +45,11 @@ export interface SessionsOptions {
   readonly persistent?: boolean;
   /** Seconds of clock skew accepted on expiry. Default 5, at most 60. */
   readonly clockTolerance?: number;
-  /** Optional store that makes logout real (see the README). */
-  readonly revocation?: RevocationStore;
+  /**
+   * Optional store that makes logout real: a store, or `{ store, timeout, onStoreError, checkAnonymous }`
+   * (see docs/revocation.md).
+   */
+  readonly revocation?: RevocationStore | RevocationOptions;
   /** Called for every rejected cookie, with its reason. Never receives the token or the secrets. */
   readonly onInvalid?: (event: { reason: ReasonCode; cookie: string }) => void;
   /** Called when a session's cookies reach `cookie.warnAt` bytes. */
@@ -60,10 +71,31 @@ export interface Sessions<Data extends object, Flash extends object> {
    * Appends the `Set-Cookie` headers the session needs (none when nothing changed) and
    * `Cache-Control`. Throws `CookieTooLargeError` when the session does not fit.
    */
-  commit(session: Session<Data, Flash>, headers: Headers): Promise<void>;
+  commit(session: Session<Data, Flash>, headers: Headers, options?: CommitOptions): Promise<CommitResult>;
+  /**
+   * "Log out everywhere": revokes every session of `userId` issued up to now, on every device. Sessions
+   * this manager issues afterwards (a login in the same request included) are not affected. Needs a
+   * `revocation` store; throws `RevocationWriteError` when the store cannot record it.
+   */
+  revokeUser(userId: string, options?: CommitOptions): Promise<void>;
   /** Bytes of cookie (names and values) the session would take if committed now. No crypto. */
   estimateSize(session: Session<Data, Flash>): number;
 }
+
+export interface CommitOptions {
+  /** `ctx.waitUntil` (bound) where the runtime has one: a failed revocation write is retried there. */
+  readonly waitUntil?: WaitUntil;
+}
+
+export interface CommitResult {
+  /**
+   * Set when revoking an ended session id (logout, or login/regenerate replacing a user's id) failed.
+   * The cookie was cleared or replaced all the same; `onStoreError` saw the failure too.
+   */
+  readonly revocationError: RevocationWriteError | undefined;
+}
+
+const COMMITTED: CommitResult = Object.freeze({ revocationError: undefined });
 
 interface Resolved {
   readonly keyring: Keyring;
@@ -156,7 +188,12 @@ export function createSessions<
   Flash extends object = Record<string, unknown>,
 >(options: SessionsOptions): Sessions<Data, Flash> {
   const config = resolve(options);
-  const { keyring, cookie, context } = config;
+  const { keyring, cookie } = config;
+  const revocation = resolveRevocation(options.revocation);
+  // The newest user cutoff this manager wrote: ids issued later get a strictly later issuedAt.
+  let lastCutoff = Number.NEGATIVE_INFINITY;
+  const issueTime = () => Math.max(config.context.now(), lastCutoff + 1);
+  const context: SessionContext = { ...config.context, issueTime };
   const tokens = new TokenCache();
   const cacheControl = options.cacheControl ?? "private, no-store";
   if (cacheControl !== false && typeof cacheControl !== "string") {
@@ -239,20 +276,33 @@ export function createSessions<
       return fresh(read.present, error instanceof UnsealError ? error.code : "malformed");
     }
 
-    if (options.revocation) {
-      let revoked: boolean;
+    if (revocation && (envelope.userId !== null || revocation.checkAnonymous)) {
+      const { store } = revocation;
+      const query = {
+        sessionId: envelope.id,
+        userId: envelope.userId ?? undefined,
+        issuedAt: envelope.issuedAt,
+      };
+      let revoked = false;
       try {
-        revoked = await options.revocation.isRevoked({
-          sessionId: envelope.id,
-          userId: envelope.userId ?? undefined,
-          issuedAt: envelope.issuedAt,
+        revoked = await withTimeout(() => store.isRevoked(query), revocation.timeout);
+      } catch (error) {
+        const policy = revocation.report({
+          operation: "check",
+          kind: failureKind(error),
+          error,
+          retry: false,
         });
-      } catch {
-        const session = fresh(read.present, "revocation_unavailable");
-        session._readOnly = true;
-        return session;
+        if (policy !== "open") {
+          const session = fresh(read.present, "revocation_unavailable");
+          session._readOnly = true;
+          return session;
+        }
       }
-      if (revoked) return fresh(read.present, "revoked");
+      if (revoked) {
+        tokens.delete(read.token);
+        return fresh(read.present, "revoked");
+      }
     }
 
     const session = new Session<Data, Flash>(context, envelope, {
@@ -272,21 +322,25 @@ export function createSessions<
     return { dataJson, flashJson, loaded: `${dataJson}\u0000${flashJson ?? ""}` };
   }
 
-  async function commit(session: Session<Data, Flash>, headers: Headers): Promise<void> {
+  async function commit(
+    session: Session<Data, Flash>,
+    headers: Headers,
+    commitOptions: CommitOptions = {},
+  ): Promise<CommitResult> {
     const setCacheControl = () => {
       if (cacheControl !== false && !headers.has("cache-control")) headers.set("cache-control", cacheControl);
     };
     if (session._readOnly) {
       if (session._present.length > 0) setCacheControl();
-      return;
+      return COMMITTED;
     }
     if (session._destroyed) {
       tokens.delete(session._token);
-      await revokeEnded(session);
+      // Clear first: the local logout holds even when the revocation write fails or times out.
       const names = new Set([cookie.name, ...session._present]);
       for (const name of names) headers.append("set-cookie", clearCookieHeader(name, cookie));
       setCacheControl();
-      return;
+      return revokeEnded(session, commitOptions.waitUntil);
     }
     const now = context.now();
     const { dataJson, flashJson, loaded } = serialize(session);
@@ -304,11 +358,11 @@ export function createSessions<
         for (const name of session._present) headers.append("set-cookie", clearCookieHeader(name, cookie));
       }
       if (session._present.length > 0) setCacheControl();
-      return;
+      return COMMITTED;
     }
     // A replaced id's token must not come back from the cache.
     if (session._ended.length > 0) tokens.delete(session._token);
-    await revokeEnded(session);
+    const result = await revokeEnded(session, commitOptions.waitUntil);
     envelope.seen = Math.max(0, Math.floor((now - envelope.issuedAt) / 1000));
     const body = encodeEnvelope(envelope, dataJson, flashJson);
     if (!keyring.isReady) await keyring.ready();
@@ -343,21 +397,79 @@ export function createSessions<
     session._loadedJson = loaded;
     session._dirty = false;
     session._reseal = false;
+    return result;
   }
 
-  async function revokeEnded(session: Session<Data, Flash>): Promise<void> {
-    const store = options.revocation;
-    const ended = session._ended.splice(0);
-    if (!store) return;
-    for (const old of ended) {
-      // Logout revokes always; a replaced id only when it carried a user (a fixation target).
-      if (!session._destroyed && old.userId === null) continue;
-      try {
-        await store.revokeSession(old.id, old.expiresAt);
-      } catch {
-        // Never fail the response over it: the cookie is replaced or cleared regardless.
+  /**
+   * Runs one revocation write under the timeout; on failure reports it, hands one retry to
+   * `waitUntil` when there is one, and returns the typed error instead of throwing.
+   */
+  async function write(
+    operation: "revokeSession" | "revokeUser",
+    run: () => Promise<void>,
+    waitUntil: WaitUntil | undefined,
+  ): Promise<RevocationWriteError | undefined> {
+    const { timeout, retryDelay, report } = revocation as ResolvedRevocation;
+    try {
+      await withTimeout(run, timeout);
+      return undefined;
+    } catch (error) {
+      const retry = waitUntil !== undefined;
+      report({ operation, kind: failureKind(error), error, retry });
+      if (waitUntil) {
+        waitUntil(
+          (async () => {
+            await new Promise((done) => setTimeout(done, retryDelay));
+            try {
+              await withTimeout(run, timeout);
+            } catch (again) {
+              report({ operation, kind: failureKind(again), error: again, retry: true });
+            }
+          })(),
+        );
       }
+      return new RevocationWriteError(operation, retry, error);
     }
+  }
+
+  async function revokeEnded(
+    session: Session<Data, Flash>,
+    waitUntil: WaitUntil | undefined,
+  ): Promise<CommitResult> {
+    const ended = session._ended.splice(0);
+    if (!revocation) return COMMITTED;
+    let revocationError: RevocationWriteError | undefined;
+    for (const old of ended) {
+      // A replaced anonymous id is no fixation target, and anonymous cookies are not checked by default.
+      if (old.userId === null && !(session._destroyed && revocation.checkAnonymous)) continue;
+      const until = old.expiresAt + config.toleranceMs;
+      const failed = await write(
+        "revokeSession",
+        () => revocation.store.revokeSession({ sessionId: old.id, until }),
+        waitUntil,
+      );
+      revocationError ??= failed;
+    }
+    return revocationError === undefined ? COMMITTED : { revocationError };
+  }
+
+  async function revokeUser(userId: string, revokeOptions: CommitOptions = {}): Promise<void> {
+    if (!revocation) {
+      throw new ConfigError("revokeUser() needs a `revocation` store in createSessions(options)");
+    }
+    if (typeof userId !== "string" || userId.length === 0) {
+      throw new TypeError("sealed-session: revokeUser(userId) needs a non-empty string");
+    }
+    // At or after any id issued so far, so "issued up to now" includes this very millisecond.
+    const cutoff = issueTime();
+    lastCutoff = Math.max(lastCutoff, cutoff);
+    const until = cutoff + context.maxAge * 1000 + config.toleranceMs;
+    const failed = await write(
+      "revokeUser",
+      () => revocation.store.revokeUser({ userId, cutoff, until }),
+      revokeOptions.waitUntil,
+    );
+    if (failed) throw failed;
   }
 
   function estimateSize(session: Session<Data, Flash>): number {
@@ -385,7 +497,7 @@ export function createSessions<
     return 7 + kid.length + 1 + salt + 1 + 22 + 1 + b64len(cipher) + 2 + salt + 1 + 43 + suffix.length;
   }
 
-  return { cookieName: cookie.name, load, commit, estimateSize };
+  return { cookieName: cookie.name, load, commit, revokeUser, estimateSize };
 }
 
 const b64len = (bytes: number) => Math.ceil((bytes * 4) / 3);

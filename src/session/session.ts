@@ -6,6 +6,11 @@ import { type Envelope, FLAG_BROWSER_SESSION } from "./envelope.ts";
 /** What a session needs from its manager. */
 export interface SessionContext {
   readonly now: () => number;
+  /**
+   * Issued-at for new ids (ms): `now()`, but always after the last `revokeUser` cutoff this manager
+   * wrote, so a login right after "log out everywhere" is never caught by it. Default `now`.
+   */
+  readonly issueTime?: () => number;
   /** Seconds. */
   readonly maxAge: number;
   /** Seconds, or undefined when sessions have no idle timeout. */
@@ -87,7 +92,7 @@ export class Session<
   static _fresh(context: SessionContext): Envelope {
     return {
       id: newSessionId(),
-      issuedAt: context.now(),
+      issuedAt: (context.issueTime ?? context.now)(),
       lifetime: context.maxAge,
       seen: 0,
       flags: context.persistent ? 0 : FLAG_BROWSER_SESSION,
@@ -177,7 +182,7 @@ export class Session<
     }
     const persistent = options.persistent ?? this.persistent;
     this.#end();
-    const now = this._context.now();
+    const now = (this._context.issueTime ?? this._context.now)();
     this._envelope = {
       ...this._envelope,
       id: newSessionId(),

@@ -1,0 +1,17 @@
+/**
+ * `sealed-session/revocation`: stores that make logout real. A separate entry point, so an app
+ * without revocation bundles none of it.
+ */
+export { type DenoKvLike, type DenoKvRevocationOptions, denoKvRevocationStore } from "./deno-kv.ts";
+export { type KvBindingLike, type KvRevocationOptions, kvRevocationStore } from "./kv.ts";
+export { type MemoryRevocationOptions, memoryRevocationStore } from "./memory.ts";
+export { RevocationWriteError } from "./policy.ts";
+export type {
+  FailurePolicy,
+  RevocationErrorEvent,
+  RevocationOptions,
+  RevocationQuery,
+  RevocationStore,
+  SessionRevocation,
+  UserRevocation,
+} from "./types.ts";

@@ -1,0 +1,139 @@
+/**
+ * How the manager talks to a revocation store: a deadline on every call, the failure policy, and
+ * rate-limited logging. Shared by every store, so a store stays a thin client wrapper.
+ */
+import { ConfigError, SessionError } from "../errors.ts";
+import type { FailurePolicy, RevocationErrorEvent, RevocationOptions, RevocationStore } from "./types.ts";
+
+/** A revocation could not be written. The local logout still happened: the cookie is cleared or replaced. */
+export class RevocationWriteError extends SessionError {
+  declare readonly code: "revocation_write_failed";
+  /** Whether a retry was handed to `waitUntil`. */
+  readonly retryScheduled: boolean;
+  constructor(operation: "revokeSession" | "revokeUser", retryScheduled: boolean, cause: unknown) {
+    super(
+      "revocation_write_failed",
+      `sealed-session: the revocation store failed to record ${operation === "revokeUser" ? "a user revocation" : "a revoked session"}` +
+        (retryScheduled ? "; a retry is scheduled with waitUntil" : ""),
+      { cause },
+    );
+    this.retryScheduled = retryScheduled;
+  }
+}
+
+/** The store did not answer in time. */
+export class RevocationTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`sealed-session: revocation store did not answer within ${ms} ms`);
+    this.name = "RevocationTimeoutError";
+  }
+}
+
+export type WaitUntil = (promise: Promise<unknown>) => void;
+
+export interface ResolvedRevocation {
+  readonly store: RevocationStore;
+  readonly timeout: number;
+  readonly checkAnonymous: boolean;
+  readonly retryDelay: number;
+  /** Reports a failure; for checks, returns whether to accept the session anyway. */
+  readonly report: (event: RevocationErrorEvent) => FailurePolicy;
+}
+
+const isStore = (value: unknown): value is RevocationStore =>
+  typeof value === "object" &&
+  value !== null &&
+  typeof (value as RevocationStore).isRevoked === "function" &&
+  typeof (value as RevocationStore).revokeSession === "function" &&
+  typeof (value as RevocationStore).revokeUser === "function";
+
+export function resolveRevocation(
+  input: RevocationStore | RevocationOptions | undefined,
+): ResolvedRevocation | undefined {
+  if (input === undefined) return undefined;
+  const options: RevocationOptions = isStore(input) ? { store: input } : input;
+  if (!isStore(options.store)) {
+    throw new ConfigError(
+      "`revocation` must be a store (isRevoked, revokeSession, revokeUser) or { store, ...options }",
+    );
+  }
+  const timeout = options.timeout ?? 2000;
+  if (!(Number.isFinite(timeout) && timeout > 0))
+    throw new ConfigError("`revocation.timeout` must be ms above 0");
+  const retryDelay = options.retryDelay ?? 1100;
+  if (!(Number.isFinite(retryDelay) && retryDelay >= 0))
+    throw new ConfigError("`revocation.retryDelay` must be ms from 0");
+  const onStoreError = options.onStoreError ?? "closed";
+  if (onStoreError !== "closed" && onStoreError !== "open" && typeof onStoreError !== "function") {
+    throw new ConfigError('`revocation.onStoreError` must be "closed", "open" or a function');
+  }
+  const report = (event: RevocationErrorEvent): FailurePolicy => {
+    if (typeof onStoreError !== "function") {
+      logFailure(event, onStoreError);
+      return onStoreError;
+    }
+    try {
+      return onStoreError(event) === "open" ? "open" : "closed";
+    } catch (error) {
+      console.error("sealed-session: onStoreError threw", error);
+      return "closed";
+    }
+  };
+  return {
+    store: options.store,
+    timeout,
+    checkAnonymous: options.checkAnonymous ?? false,
+    retryDelay,
+    report,
+  };
+}
+
+/** Settles with the store's answer, or rejects with a timeout; never leaves a timer behind. */
+export function withTimeout<T>(start: () => Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RevocationTimeoutError(ms)), ms);
+  });
+  let call: Promise<T>;
+  try {
+    call = start();
+  } catch (error) {
+    call = Promise.reject(error);
+  }
+  return Promise.race([call, deadline]).finally(() => {
+    if (timer !== undefined) clearTimeout(timer);
+  });
+}
+
+export const failureKind = (error: unknown): "error" | "timeout" =>
+  error instanceof RevocationTimeoutError ? "timeout" : "error";
+
+// Module-level so managers created per request (common on Workers) share one budget per isolate.
+const LOG_INTERVAL = 60_000;
+let lastLog = Number.NEGATIVE_INFINITY;
+let suppressed = 0;
+
+/** At most one line a minute; names the operation and error class only, never ids or messages. */
+function logFailure(event: RevocationErrorEvent, policy: FailurePolicy): void {
+  const now = Date.now();
+  if (now - lastLog < LOG_INTERVAL) {
+    suppressed++;
+    return;
+  }
+  lastLog = now;
+  const what =
+    event.kind === "timeout"
+      ? "timed out"
+      : `failed (${event.error instanceof Error ? event.error.name : typeof event.error})`;
+  const outcome =
+    event.operation === "check"
+      ? policy === "open"
+        ? "session accepted (fail-open)"
+        : "session treated as anonymous (fail-closed)"
+      : event.retry
+        ? "retry scheduled"
+        : "not retried";
+  const more = suppressed > 0 ? ` (${suppressed} more failures since the last report)` : "";
+  suppressed = 0;
+  console.warn(`sealed-session: revocation store ${event.operation} ${what}; ${outcome}${more}`);
+}
