@@ -146,21 +146,24 @@ export default (t: Suite) => {
     }
   });
 
-  t.test("a pinned { id, secret } writes that id; an unpinned manager still reads and re-keys it", async () => {
-    for (const format of ["jwe", "iron"] as const) {
-      const pinned = createSessions<{ n: number }>({ secrets: [{ id: "7", secret: newSecret }], format });
-      const derived = createSessions<{ n: number }>({ secrets: newSecret, format });
-      const jar = new Jar();
-      const first = await visit(pinned, jar, (session) => {
-        session.data.n = 2;
-      });
-      assert.equal(keyIdOf(tokenOf(first.written)), "7");
-      assert.deepEqual((await visit(pinned, jar)).written, []);
-      const read = await visit(derived, jar);
-      assert.deepEqual(read.session.data, { n: 2 });
-      assert.notEqual(keyIdOf(tokenOf(read.written)), "7", "re-sealed under the derived id");
-    }
-  });
+  t.test(
+    "a pinned { id, secret } writes that id; an unpinned manager still reads and re-keys it",
+    async () => {
+      for (const format of ["jwe", "iron"] as const) {
+        const pinned = createSessions<{ n: number }>({ secrets: [{ id: "7", secret: newSecret }], format });
+        const derived = createSessions<{ n: number }>({ secrets: newSecret, format });
+        const jar = new Jar();
+        const first = await visit(pinned, jar, (session) => {
+          session.data.n = 2;
+        });
+        assert.equal(keyIdOf(tokenOf(first.written)), "7");
+        assert.deepEqual((await visit(pinned, jar)).written, []);
+        const read = await visit(derived, jar);
+        assert.deepEqual(read.session.data, { n: 2 });
+        assert.notEqual(keyIdOf(tokenOf(read.written)), "7", "re-sealed under the derived id");
+      }
+    },
+  );
 
   t.test("the same pinned id on another secret is a bad seal, not a match", async () => {
     const jar = new Jar();

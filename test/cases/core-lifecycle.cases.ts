@@ -81,38 +81,41 @@ export default (t: Suite) => {
     }
   });
 
-  t.test("destroy is terminal: data frozen empty; login, regenerate, flash and data writes throw", async () => {
-    const sessions = createSessions<Data, { notice: string }>({ secrets });
-    const jar = new Jar();
-    await visit(sessions, jar, (session) => {
-      session.data.theme = "dark";
-    });
-    const session = await sessions.load(jar.request());
-    session.destroy();
-    session.destroy(); // twice is harmless
-    assert.equal(session.isDestroyed, true);
-    assert.deepEqual(session.data, {});
-    assert.ok(Object.isFrozen(session.data));
-    assert.throws(() => {
-      session.data.theme = "light";
-    }, TypeError);
-    assert.throws(() => {
-      session.data = { theme: "light" };
-    }, isDestroyedError);
-    assert.throws(() => session.login("ada"), isDestroyedError);
-    assert.throws(() => session.regenerate(), isDestroyedError);
-    assert.throws(() => session.flash("notice", "hi"), isDestroyedError);
-    const headers = new Headers();
-    await sessions.commit(session, headers);
-    const written = jar.apply(headers);
-    assert.ok(written.length > 0);
-    assert.ok(written.every(isClearing), "nothing but clearing cookies in that response");
-    assert.ok(written.every((cookie) => cookie.value === ""));
-    const again = new Headers();
-    await sessions.commit(session, again);
-    assert.ok(setCookieValues(again).every((value) => value === ""));
-    assert.equal((await sessions.load(jar.request())).isNew, true);
-  });
+  t.test(
+    "destroy is terminal: data frozen empty; login, regenerate, flash and data writes throw",
+    async () => {
+      const sessions = createSessions<Data, { notice: string }>({ secrets });
+      const jar = new Jar();
+      await visit(sessions, jar, (session) => {
+        session.data.theme = "dark";
+      });
+      const session = await sessions.load(jar.request());
+      session.destroy();
+      session.destroy(); // twice is harmless
+      assert.equal(session.isDestroyed, true);
+      assert.deepEqual(session.data, {});
+      assert.ok(Object.isFrozen(session.data));
+      assert.throws(() => {
+        session.data.theme = "light";
+      }, TypeError);
+      assert.throws(() => {
+        session.data = { theme: "light" };
+      }, isDestroyedError);
+      assert.throws(() => session.login("ada"), isDestroyedError);
+      assert.throws(() => session.regenerate(), isDestroyedError);
+      assert.throws(() => session.flash("notice", "hi"), isDestroyedError);
+      const headers = new Headers();
+      await sessions.commit(session, headers);
+      const written = jar.apply(headers);
+      assert.ok(written.length > 0);
+      assert.ok(written.every(isClearing), "nothing but clearing cookies in that response");
+      assert.ok(written.every((cookie) => cookie.value === ""));
+      const again = new Headers();
+      await sessions.commit(session, again);
+      assert.ok(setCookieValues(again).every((value) => value === ""));
+      assert.equal((await sessions.load(jar.request())).isNew, true);
+    },
+  );
 
   t.test("destroy clears with the same Path and Domain the cookie was set with", async () => {
     const sessions = createSessions<Data>({

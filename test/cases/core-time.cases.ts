@@ -91,20 +91,23 @@ export default (t: Suite) => {
     assert.equal((await visit(sessions, jar)).session.invalidReason, "expired");
   });
 
-  t.test("refresh throttle: no re-seal before refreshAfter, a re-seal after; expiry never moves", async () => {
-    const time = clock();
-    const { sessions, jar, first } = await started({ secrets, idleTimeout: 100, now: time.now });
-    time.advance(5); // default refreshAfter is idleTimeout / 10 = 10 s
-    const early = await visit(sessions, jar);
-    assert.deepEqual(early.written, []);
-    time.advance(6);
-    const due = await visit(sessions, jar);
-    assert.equal(due.written.length, 1);
-    const after = await visit(sessions, jar);
-    assert.equal(after.session.expiresAt, first.session.expiresAt);
-    assert.ok((after.session.idleExpiresAt ?? 0) > (first.session.idleExpiresAt ?? 0));
-    assert.deepEqual(after.written, [], "just refreshed: nothing to write");
-  });
+  t.test(
+    "refresh throttle: no re-seal before refreshAfter, a re-seal after; expiry never moves",
+    async () => {
+      const time = clock();
+      const { sessions, jar, first } = await started({ secrets, idleTimeout: 100, now: time.now });
+      time.advance(5); // default refreshAfter is idleTimeout / 10 = 10 s
+      const early = await visit(sessions, jar);
+      assert.deepEqual(early.written, []);
+      time.advance(6);
+      const due = await visit(sessions, jar);
+      assert.equal(due.written.length, 1);
+      const after = await visit(sessions, jar);
+      assert.equal(after.session.expiresAt, first.session.expiresAt);
+      assert.ok((after.session.idleExpiresAt ?? 0) > (first.session.idleExpiresAt ?? 0));
+      assert.deepEqual(after.written, [], "just refreshed: nothing to write");
+    },
+  );
 
   t.test("refreshAfter can be set below idleTimeout", async () => {
     const time = clock();
@@ -168,7 +171,9 @@ export default (t: Suite) => {
     time.advance(606);
     assert.equal((await visit(sessions, jar)).session.invalidReason, "expired");
 
-    const browser = await visit(sessions, new Jar(), (session) => session.login("bob", { persistent: false }));
+    const browser = await visit(sessions, new Jar(), (session) =>
+      session.login("bob", { persistent: false }),
+    );
     assert.equal(browser.written.length, 1);
     assert.equal(browser.written[0]?.attributes.has("max-age"), false);
     assert.equal(browser.written[0]?.attributes.has("expires"), false);
