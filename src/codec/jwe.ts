@@ -10,6 +10,7 @@ import type { KeyEntry, Keyring } from "../keyring.ts";
 import { fromUtf8, utf8 } from "../lib/bytes.ts";
 import type { Opened } from "./types.ts";
 
+const BASE64URL = /^[\w-]+$/;
 const DECRYPT_OPTIONS = { keyManagementAlgorithms: ["dir"], contentEncryptionAlgorithms: ["A256GCM"] };
 
 export async function sealJwe(
@@ -32,7 +33,17 @@ export async function sealJwe(
 export async function openJwe(keyring: Keyring, info: string, token: string): Promise<Opened> {
   const parts = token.split(".");
   // dir: the encrypted-key segment is empty; the IV of A256GCM is 12 bytes (16 characters).
-  if (parts.length !== 5 || parts[1] !== "" || parts[2]?.length !== 16 || parts[4]?.length !== 22) {
+  // Checking the alphabet here makes garbled input "malformed" rather than a failed decryption.
+  if (
+    parts.length !== 5 ||
+    parts[1] !== "" ||
+    parts[2]?.length !== 16 ||
+    parts[4]?.length !== 22 ||
+    !BASE64URL.test(parts[0]!) ||
+    !BASE64URL.test(parts[2]) ||
+    !BASE64URL.test(parts[3]!) ||
+    !BASE64URL.test(parts[4])
+  ) {
     throw new UnsealError("malformed");
   }
   let header: Record<string, unknown>;

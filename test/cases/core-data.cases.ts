@@ -21,7 +21,7 @@ const notJson: [string, unknown][] = [
   ["symbol", Symbol("s")],
   ["cycle", cycle],
   ["undefined in an array", [1, undefined, 3]],
-  ["sparse array", [1, , 3]],
+  ["sparse array", Object.assign(new Array(3), { 0: 1, 2: 3 })],
   ["class instance", new (class Point {})()],
   ["RegExp", /a/],
   ["Uint8Array", new Uint8Array(2)],
