@@ -33,3 +33,24 @@ export {
   type SessionsOptions,
 } from "./session/manager.ts";
 export type { LoginOptions, RegenerateOptions, Session } from "./session/session.ts";
+export {
+  type ClaimValue,
+  createTokens,
+  type EncryptedTokenOptions,
+  type GeneratedSigningKey,
+  generateSigningKey,
+  type IssuedToken,
+  type JwksHandlerOptions,
+  jwksHandler,
+  type PublicJwks,
+  type RegisteredClaims,
+  type SignedTokenOptions,
+  type SigningAlgorithm,
+  type SigningKeyInput,
+  TOKEN_REASONS,
+  type TokenOptions,
+  type TokenReason,
+  type TokenSource,
+  type Tokens,
+  type TokenVerification,
+} from "./token/index.ts";

@@ -1,0 +1,18 @@
+export { type JwksHandlerOptions, jwksHandler } from "./jwks.ts";
+export { type GeneratedSigningKey, generateSigningKey, type SigningAlgorithm } from "./keys.ts";
+export { createTokens } from "./tokens.ts";
+export {
+  type ClaimValue,
+  type EncryptedTokenOptions,
+  type IssuedToken,
+  type PublicJwks,
+  type RegisteredClaims,
+  type SignedTokenOptions,
+  type SigningKeyInput,
+  TOKEN_REASONS,
+  type TokenOptions,
+  type TokenReason,
+  type TokenSource,
+  type Tokens,
+  type TokenVerification,
+} from "./types.ts";

@@ -1,0 +1,184 @@
+import type { JWK } from "jose";
+import type { SecretInput } from "../keyring.ts";
+import type { RevocationStore } from "../revocation/types.ts";
+
+/** JSON a custom claim may hold. */
+export type ClaimValue =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly ClaimValue[]
+  | { [key: string]: ClaimValue };
+
+/** Claims every token carries. Times are NumericDate: seconds since the epoch. */
+export interface RegisteredClaims {
+  /** The user the session was logged in as. */
+  readonly sub: string;
+  /** The session id the token was issued from: what logout and `revokeSession` revoke. */
+  readonly sid: string;
+  /** Fresh random id of this token. */
+  readonly jti: string;
+  readonly iss: string;
+  readonly aud: string;
+  readonly iat: number;
+  readonly exp: number;
+  /** When the session logged in (seconds, with a millisecond fraction): "log out everywhere" compares it. */
+  readonly auth_time: number;
+}
+
+/** Claim names the library sets; an app cannot list them. */
+export const REGISTERED_CLAIMS: readonly string[] = [
+  "sub",
+  "sid",
+  "jti",
+  "iss",
+  "aud",
+  "iat",
+  "exp",
+  "nbf",
+  "auth_time",
+];
+
+/**
+ * Why a bearer token was not accepted. Stable strings: match on them. The shared session codes keep
+ * their meaning (`malformed`, `bad_seal`, `unknown_key`, `expired`, `revoked`, `revocation_unavailable`,
+ * `too_large`); the rest are token-only.
+ */
+export type TokenReason =
+  /** The request has no `Authorization: Bearer` token. */
+  | "missing"
+  /** Not a compact token of the configured kind, bad header or claims, unexpected header parameters. */
+  | "malformed"
+  /** Signature or decryption failed: tampered, or made with a key we do not hold. */
+  | "bad_seal"
+  /** The `kid` names no configured key. */
+  | "unknown_key"
+  /** The `alg` (or `enc`) is not the one pinned for the key: `none`, `HS256`, another curve… */
+  | "unsupported_alg"
+  /** The `typ` header is not ours: another kind of JWT, or a session cookie offered as a bearer token. */
+  | "wrong_type"
+  | "wrong_issuer"
+  | "wrong_audience"
+  /** Past `exp` (or older than `ttl`), beyond the clock tolerance. */
+  | "expired"
+  /** Issued in the future, beyond the clock tolerance. */
+  | "not_yet_valid"
+  /** Its session (`sid`) or its user (`sub`) was revoked. */
+  | "revoked"
+  /** The revocation store did not answer: the token is refused (fail closed). */
+  | "revocation_unavailable"
+  /** Longer than `maxTokenBytes`: refused before any crypto. */
+  | "too_large";
+
+export const TOKEN_REASONS: readonly TokenReason[] = [
+  "missing",
+  "malformed",
+  "bad_seal",
+  "unknown_key",
+  "unsupported_alg",
+  "wrong_type",
+  "wrong_issuer",
+  "wrong_audience",
+  "expired",
+  "not_yet_valid",
+  "revoked",
+  "revocation_unavailable",
+  "too_large",
+];
+
+/** A private (or, after the first, public) signing key: a JWK object or its JSON text. */
+export type SigningKeyInput = string | JWK;
+
+interface CommonTokenOptions<Claims extends object> {
+  /** `iss` of issued tokens; verification requires it. */
+  readonly issuer: string;
+  /** `aud` of issued tokens; verification requires it. Also binds encrypted tokens' key. */
+  readonly audience: string;
+  /** Lifetime in seconds, fixed (tokens never roll: clients ask their session for a new one). Default 300, at most 86400. */
+  readonly ttl?: number;
+  /**
+   * Custom claims an issued token may carry, by name. Nothing else from the session goes in.
+   * A signed token's payload is base64url, not encrypted: anyone who holds the token can read these.
+   */
+  readonly claims?: readonly (keyof Claims & string)[];
+  /** Seconds of clock skew accepted on `exp` and `iat`. Default 5, at most 60. */
+  readonly clockTolerance?: number;
+  /** Checked on every verification; a failing store refuses the token (`revocation_unavailable`). */
+  readonly revocation?: RevocationStore;
+  /** `typ` header that binds tokens to this purpose. Default `"sealed-session+jwt"`. */
+  readonly type?: string;
+  /** Longest token accepted, in characters. Default 8192. */
+  readonly maxTokenBytes?: number;
+  /** Called for every rejected token with its reason; never receives the token. */
+  readonly onInvalid?: (event: { reason: TokenReason }) => void;
+  /** Clock in ms since the epoch, for tests. */
+  readonly now?: () => number;
+}
+
+/** Signed tokens (JWS, `EdDSA` or `ES256`): any service with the JWKS can verify them, and anyone can read them. */
+export interface SignedTokenOptions<Claims extends object> extends CommonTokenOptions<Claims> {
+  /**
+   * Private JWKs, newest first: the first signs, all verify, the JWKS lists the public half of each.
+   * A JWK, its JSON text (e.g. an environment variable), a JSON array or `{ "keys": [...] }` of them.
+   * Keys after the first may be public-only. Keep private keys out of your code; see `generateSigningKey`.
+   */
+  readonly signingKeys: SigningKeyInput | readonly SigningKeyInput[];
+  readonly secrets?: never;
+}
+
+/** Encrypted tokens (JWE `dir` + `A256GCM`): only holders of the secrets can read or verify them. */
+export interface EncryptedTokenOptions<Claims extends object> extends CommonTokenOptions<Claims> {
+  /** The same secrets as the sessions (newest first). Keys are derived for the bearer purpose and audience. */
+  readonly secrets: SecretInput | readonly SecretInput[];
+  readonly signingKeys?: never;
+}
+
+export type TokenOptions<Claims extends object = Record<string, ClaimValue>> =
+  | SignedTokenOptions<Claims>
+  | EncryptedTokenOptions<Claims>;
+
+/** What a token is issued from: a logged-in `Session` fits. */
+export interface TokenSource {
+  readonly id: string;
+  readonly userId: string | undefined;
+  /** ms since the epoch. */
+  readonly issuedAt: number;
+  /** ms; a token never outlives its session. */
+  readonly expiresAt?: number;
+  readonly idleExpiresAt?: number | undefined;
+  readonly isDestroyed?: boolean;
+}
+
+export interface IssuedToken<Claims extends object> {
+  readonly token: string;
+  /** `exp`: seconds since the epoch. */
+  readonly expiresAt: number;
+  readonly claims: RegisteredClaims & Partial<Claims>;
+}
+
+export type TokenVerification<Claims extends object> =
+  | { readonly ok: true; readonly claims: RegisteredClaims & Partial<Claims> }
+  | { readonly ok: false; readonly reason: TokenReason };
+
+/** A JWK Set of public keys, as served at `/.well-known/jwks.json`. */
+export interface PublicJwks {
+  readonly keys: readonly JWK[];
+}
+
+export interface Tokens<Claims extends object = Record<string, ClaimValue>> {
+  /** `"jws"` (signed, readable by anyone) or `"jwe"` (encrypted). */
+  readonly format: "jws" | "jwe";
+  /**
+   * Issues a token for a logged-in session. Throws `TypeError` for an anonymous or destroyed session or a
+   * claim not listed in `claims`: check `session.userId` first (answer 401).
+   */
+  issue(session: TokenSource, options?: { readonly claims?: Partial<Claims> }): Promise<IssuedToken<Claims>>;
+  /**
+   * Verifies a token, or the `Authorization: Bearer` token of a request. Never throws: a rejected
+   * token gives `{ ok: false, reason }`.
+   */
+  verify(input: Request | Headers | string | null | undefined): Promise<TokenVerification<Claims>>;
+  /** The public keys (signed tokens only; encrypted tokens have none and this throws a `ConfigError`). */
+  jwks(): Promise<PublicJwks>;
+}
