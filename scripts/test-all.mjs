@@ -7,6 +7,8 @@ const steps = [
   ["lint", "npm run -s lint"],
   ["build", "npm run -s build"],
   ["vitest (node + workerd)", "npm run -s test:vitest"],
+  ["cases on every runtime (node 24, node 20, deno, bun, workerd)", "npm run -s test:runtimes"],
+  ["package (publint, attw, tree-shaking)", "npm run -s test:package"],
 ];
 
 process.env.WRANGLER_SEND_METRICS = "false";
