@@ -1,0 +1,96 @@
+// A Worker that imports only the core must not pay for the Hono middleware, the Workers helpers or
+// the revocation stores. Both Workers are bundled the way an app deploys them, with
+// `wrangler deploy --dry-run`, against the built package; the second uses everything, which shows
+// that the check does find those modules when they are there.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { promisify } from "node:util";
+import { gzipSync } from "node:zlib";
+
+const root = new URL("../../../", import.meta.url).pathname;
+const folder = "test/runtimes/package/core-worker";
+const out = mkdtempSync(join(tmpdir(), "sealed-session-bundle-"));
+
+/** Modules a core-only app must not contain (paths as esbuild's module comments name them). */
+const NOT_CORE = [
+  /\/dist\/hono\//,
+  /\/node_modules\/hono\//,
+  /\/dist\/workers\//,
+  /\/dist\/revocation\/(?!policy\.js$|types\.js$)/,
+];
+
+interface Bundle {
+  code: string;
+  modules: string[];
+}
+
+async function bundle(config: string, name: string): Promise<Bundle> {
+  const outdir = join(out, name);
+  const wrangler = join(root, "node_modules/.bin/wrangler");
+  await promisify(execFile)(
+    process.execPath,
+    [wrangler, "deploy", "--dry-run", "--outdir", outdir, "--config", config],
+    {
+      cwd: root,
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+    },
+  );
+  const code = readFileSync(join(outdir, `${name}.js`), "utf8");
+  // esbuild (inside wrangler) heads every bundled module with a `// <path>` comment.
+  const modules = [...code.matchAll(/^\/\/ (\S+\.[cm]?[jt]s)$/gm)].map((match) => match[1] ?? "");
+  return { code, modules };
+}
+
+const offending = (modules: string[]) =>
+  modules.filter((path) => NOT_CORE.some((pattern) => pattern.test(path)));
+
+let core: Bundle;
+let full: Bundle;
+before(async () => {
+  [core, full] = await Promise.all([
+    bundle(`${folder}/wrangler.toml`, "worker"),
+    bundle(`${folder}/full.wrangler.toml`, "full-worker"),
+  ]);
+});
+after(() => rmSync(out, { recursive: true, force: true }));
+
+test("the core-only Worker bundles the built package (dist/), not the sources", () => {
+  assert.ok(core.modules.includes("../../../../dist/session/manager.js"), core.modules.join("\n"));
+  assert.ok(!core.modules.some((path) => path.includes("/src/")));
+});
+
+test("the core-only Worker contains no Hono middleware, Workers helper or revocation store", () => {
+  assert.deepEqual(offending(core.modules), []);
+  for (const name of [
+    "memoryRevocationStore",
+    "kvRevocationStore",
+    "denoKvRevocationStore",
+    "createMiddleware",
+  ]) {
+    assert.ok(!core.code.includes(name), `${name} is in the core-only bundle`);
+  }
+  const raw = Buffer.byteLength(core.code);
+  const gzip = gzipSync(core.code).byteLength;
+  console.log(`core-only Worker (wrangler, not minified): ${kib(raw)} KiB raw, ${kib(gzip)} KiB gzip`);
+});
+
+test("the control Worker, which uses them, is found to contain them", () => {
+  const found = offending(full.modules).join("\n");
+  for (const part of [
+    "/dist/hono/",
+    "/node_modules/hono/",
+    "/dist/revocation/kv.js",
+    "/dist/revocation/memory.js",
+  ]) {
+    assert.ok(found.includes(part), `${part} not detected in:\n${found}`);
+  }
+  console.log(
+    `Worker with Hono and stores: ${kib(Buffer.byteLength(full.code))} KiB raw, ${kib(gzipSync(full.code).byteLength)} KiB gzip`,
+  );
+});
+
+const kib = (bytes: number) => (bytes / 1024).toFixed(1);
