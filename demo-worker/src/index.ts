@@ -1,6 +1,57 @@
-// Placeholder replaced by the demo issue.
-export default {
-  async fetch(): Promise<Response> {
-    return new Response("sealed-session demo");
-  },
-};
+/**
+ * The sealed-session demo Worker: a JSON API under /api and a page at / that uses it.
+ * `npm start` runs it under `wrangler dev`; docs/demo.md explains deploying it.
+ */
+import { type Context, Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { NONCE, type SecureHeadersVariables, secureHeaders } from "hono/secure-headers";
+import { ConfigError, CookieTooLargeError } from "sealed-session";
+import { api } from "./api.ts";
+import { type DemoBindings, hasSecret, MISSING_SECRET } from "./config.ts";
+import { errorPage, page } from "./page.ts";
+
+type AppEnv = { Bindings: DemoBindings; Variables: SecureHeadersVariables };
+const app = new Hono<AppEnv>();
+const nonceOf = (c: Context<AppEnv>) => c.get("secureHeadersNonce") ?? "";
+
+app.use(
+  secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'none'"],
+      scriptSrc: [NONCE],
+      styleSrc: [NONCE],
+      connectSrc: ["'self'"],
+      formAction: ["'none'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+    },
+  }),
+);
+
+// Without a secret nothing can be sealed: refuse every request, loudly, instead of running insecurely.
+app.use(async (c, next) => {
+  if (hasSecret(c.env)) return next();
+  console.error(`demo: ${MISSING_SECRET}`);
+  if (c.req.path.startsWith("/api/")) return c.json({ error: MISSING_SECRET }, 500);
+  return c.html(errorPage("The demo is not configured", MISSING_SECRET, nonceOf(c)), 500);
+});
+
+app.route("/api", api);
+app.get("/", (c) => c.html(page(nonceOf(c))));
+
+app.onError((error, c) => {
+  if (error instanceof HTTPException) return error.getResponse();
+  if (error instanceof CookieTooLargeError) {
+    // The session would not fit its cookies: here only PUT /api/data can cause that.
+    return c.json({ error: "that would make the session too large for its cookies; store less" }, 413);
+  }
+  if (error instanceof ConfigError) {
+    console.error(`demo: ${error.message}`);
+    if (c.req.path.startsWith("/api/")) return c.json({ error: error.message }, 500);
+    return c.html(errorPage("The demo is misconfigured", error.message, nonceOf(c)), 500);
+  }
+  console.error("demo: unexpected error", error);
+  return c.json({ error: "internal error" }, 500);
+});
+
+export default app;

@@ -1,0 +1,68 @@
+/** The demo's JSON API: a contract (see docs/demo.md) that tests and the page rely on. */
+import { Hono } from "hono";
+import { type SessionEnv, sessions } from "sealed-session/hono";
+import { type DemoBindings, type DemoData, sessionOptions } from "./config.ts";
+import { type RulesEnv, requestRules } from "./rules.ts";
+
+type ApiEnv = { Bindings: DemoBindings } & SessionEnv<DemoData> & RulesEnv;
+
+const USER = /^[\p{L}\p{N} ._@+-]{1,64}$/u;
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+export const api = new Hono<ApiEnv>()
+  .use(requestRules)
+  .use(sessions<DemoData>((c) => sessionOptions(c.env)))
+
+  .get("/me", (c) => {
+    const session = c.var.session;
+    const views = (session.data.views ?? 0) + 1;
+    session.data.views = views;
+    return c.json({
+      user: session.userId ?? null,
+      views,
+      // Enough to tell sessions apart on the page; the id is no secret, but it need not be shown whole.
+      id: session.id.slice(0, 8),
+      isNew: session.isNew,
+      invalidReason: session.invalidReason ?? null,
+      issuedAt: session.issuedAt,
+      expiresAt: session.expiresAt,
+      idleExpiresAt: session.idleExpiresAt ?? null,
+      stored: session.data.stored ?? null,
+    });
+  })
+
+  .post("/login", (c) => {
+    const body = c.var.body;
+    if (!isPlainObject(body) || typeof body.user !== "string" || !USER.test(body.user)) {
+      return c.json({ error: 'send {"user": "<name>"}: 1-64 letters, digits, spaces or . _ @ + -' }, 400);
+    }
+    c.var.session.login(body.user);
+    return c.json({ user: body.user });
+  })
+
+  .post("/logout", (c) => {
+    // With a revocation store in the options, destroying also revokes this session id.
+    c.var.session.destroy();
+    return c.json({ user: null });
+  })
+
+  .post("/logout-all", async (c) => {
+    const session = c.var.session;
+    const user = session.userId;
+    if (user === undefined) return c.json({ error: "not logged in" }, 401);
+    // Revokes this user's sessions on every device when the options name a revocation store.
+    if (sessionOptions(c.env).revocation) await c.var.sessions.revokeUser(user);
+    session.destroy();
+    return c.json({ user: null });
+  })
+
+  .put("/data", (c) => {
+    const body = c.var.body;
+    if (!isPlainObject(body)) return c.json({ error: "send a JSON object" }, 400);
+    c.var.session.data.stored = body;
+    return c.json({ stored: Object.keys(body).length });
+  })
+
+  .all("*", (c) => c.json({ error: "no such API route" }, 404));

@@ -1,0 +1,60 @@
+/** The demo's settings, all from `env`: secrets from `.dev.vars` or `wrangler secret put`, lifetimes from vars. */
+import { ConfigError, type SessionsOptions } from "sealed-session";
+
+export interface DemoBindings {
+  /** KV namespace for revocations. */
+  SESSIONS: KVNamespace;
+  /** Comma-separated, newest first, each at least 32 characters. */
+  SESSION_SECRETS?: string;
+  /** Seconds. */
+  SESSION_MAX_AGE?: string;
+  /** Seconds; empty or "0" turns the idle timeout off. */
+  SESSION_IDLE_TIMEOUT?: string;
+}
+
+/** What the demo keeps in a session. */
+export interface DemoData {
+  views: number;
+  /** Whatever `PUT /api/data` sent: lets a session grow into several cookies. */
+  stored: Record<string, unknown>;
+}
+
+export const MISSING_SECRET =
+  "SESSION_SECRETS is not set, so the demo refuses to run. Locally, `npm start` writes one to .dev.vars; " +
+  "for a deployed Worker run `wrangler secret put SESSION_SECRETS`.";
+
+export function hasSecret(env: Partial<DemoBindings> | undefined): boolean {
+  return typeof env?.SESSION_SECRETS === "string" && env.SESSION_SECRETS.trim() !== "";
+}
+
+function seconds(name: string, value: string | undefined, zeroMeansOff: boolean): number | undefined {
+  if (value === undefined || value.trim() === "" || (zeroMeansOff && value.trim() === "0")) return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) {
+    throw new ConfigError(`${name} must be whole seconds (a positive integer), not "${value}"`);
+  }
+  return parsed;
+}
+
+// `env` is the same object on every request of an isolate: resolve the options once per `env`, so
+// the middleware finds one manager, and a store added here keeps one identity.
+const optionsByEnv = new WeakMap<object, SessionsOptions>();
+
+export function sessionOptions(env: DemoBindings): SessionsOptions {
+  let options = optionsByEnv.get(env);
+  if (options === undefined) {
+    options = {
+      secrets: env.SESSION_SECRETS ?? "",
+      maxAge: seconds("SESSION_MAX_AGE", env.SESSION_MAX_AGE, false),
+      idleTimeout: seconds("SESSION_IDLE_TIMEOUT", env.SESSION_IDLE_TIMEOUT, true),
+      onInvalid: logRejectedCookie,
+    };
+    optionsByEnv.set(env, options);
+  }
+  return options;
+}
+
+/** Logs why a cookie was rejected: the reason code only, never the cookie. */
+function logRejectedCookie(event: { reason: string; cookie: string }): void {
+  console.log(`demo: rejected ${event.cookie} cookie (${event.reason})`);
+}

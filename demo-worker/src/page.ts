@@ -1,0 +1,159 @@
+/** The demo page: plain HTML, inline CSS and JS (allowed by a per-response CSP nonce), no build step. */
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+
+const STYLE = `
+  :root { color-scheme: light dark; --line: #8884; --muted: #888; --accent: #2563eb; }
+  * { box-sizing: border-box; }
+  body { font: 16px/1.5 system-ui, sans-serif; max-width: 44rem; margin: 2rem auto; padding: 0 1rem; }
+  h1 { font-size: 1.5rem; margin-bottom: 0.25rem; }
+  p.lead { color: var(--muted); margin-top: 0; }
+  section { border: 1px solid var(--line); border-radius: 8px; padding: 1rem 1.25rem; margin: 1rem 0; }
+  dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.35rem 1rem; margin: 0; }
+  dt { color: var(--muted); }
+  dd { margin: 0; font-variant-numeric: tabular-nums; }
+  .views { font-size: 2rem; font-weight: 600; }
+  .warn { color: #b45309; }
+  form, .buttons { display: flex; gap: 0.5rem; flex-wrap: wrap; }
+  input { flex: 1; min-width: 10rem; padding: 0.45rem 0.6rem; border: 1px solid var(--line); border-radius: 6px; font: inherit; }
+  button { padding: 0.45rem 0.9rem; border: 1px solid var(--line); border-radius: 6px; background: none; font: inherit; cursor: pointer; }
+  button.primary { background: var(--accent); border-color: var(--accent); color: white; }
+  pre { background: #8881; padding: 0.75rem; border-radius: 6px; overflow-x: auto; font-size: 0.85rem; margin: 0; }
+`;
+
+const SCRIPT = `
+  const REASONS = {
+    malformed: "the cookie could not be parsed",
+    bad_seal: "its seal did not verify: tampered with, or sealed with a secret this Worker does not know",
+    unknown_key: "it was sealed with a key this Worker does not list any more",
+    expired: "it reached its absolute lifetime (SESSION_MAX_AGE)",
+    idle: "it was idle longer than SESSION_IDLE_TIMEOUT",
+    revoked: "it was logged out (revoked)",
+    revocation_unavailable: "the revocation store could not be asked, so it counts as anonymous for now",
+    too_large: "it was larger than the cookie limits allow",
+    unsupported_version: "it was written by a newer version of the library",
+  };
+  const $ = (id) => document.getElementById(id);
+  let state = null;
+
+  async function call(method, path, body) {
+    const init = { method, headers: {} };
+    if (body !== undefined) {
+      init.headers["content-type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    const response = await fetch(path, init);
+    const json = await response.json().catch(() => null);
+    $("last").textContent = method + " " + path + " → " + response.status + "\\n" + JSON.stringify(json, null, 2);
+    return json;
+  }
+
+  const time = (ms) => (ms == null ? "—" : new Date(ms).toLocaleString());
+  function left(ms) {
+    if (ms == null) return "";
+    const s = Math.max(0, Math.round((ms - Date.now()) / 1000));
+    const parts = [[86400, "d"], [3600, "h"], [60, "m"], [1, "s"]];
+    for (const [size, unit] of parts) if (s >= size || unit === "s") return " (in " + Math.floor(s / size) + unit + ")";
+  }
+
+  function render() {
+    if (!state) return;
+    $("user").textContent = state.user ?? "anonymous";
+    $("views").textContent = state.views;
+    $("id").textContent = state.id + "…" + (state.isNew ? " (new)" : "");
+    $("issued").textContent = time(state.issuedAt);
+    $("expires").textContent = time(state.expiresAt) + left(state.expiresAt);
+    $("idle").textContent = state.idleExpiresAt == null ? "no idle timeout" : time(state.idleExpiresAt) + left(state.idleExpiresAt);
+    $("reason").textContent = state.invalidReason ? state.invalidReason + ": " + REASONS[state.invalidReason] : "—";
+    $("reason").className = state.invalidReason ? "warn" : "";
+    $("stored").textContent = state.stored ? Object.keys(state.stored).length + " keys" : "nothing";
+    $("logout-all").disabled = !state.user;
+  }
+
+  async function refresh() {
+    const me = await call("GET", "/api/me");
+    if (me && "views" in me) state = me;
+    render();
+  }
+
+  $("login").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    await call("POST", "/api/login", { user: $("name").value });
+    await refresh();
+  });
+  $("view").addEventListener("click", refresh);
+  $("logout").addEventListener("click", async () => { await call("POST", "/api/logout"); await refresh(); });
+  $("logout-all").addEventListener("click", async () => { await call("POST", "/api/logout-all"); await refresh(); });
+  $("grow").addEventListener("click", async () => {
+    // Random text does not compress: about 6 KB of it spreads the session over two or three cookies.
+    const bytes = crypto.getRandomValues(new Uint8Array(4500));
+    await call("PUT", "/api/data", { blob: btoa(String.fromCharCode(...bytes)) });
+    await refresh();
+  });
+  $("shrink").addEventListener("click", async () => { await call("PUT", "/api/data", {}); await refresh(); });
+  setInterval(render, 1000);
+  refresh();
+`;
+
+export function page(nonce: string): string {
+  const n = escapeHtml(nonce);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>sealed-session demo</title>
+<style nonce="${n}">${STYLE}</style>
+</head>
+<body>
+<h1>sealed-session demo</h1>
+<p class="lead">The whole session lives in an encrypted, signed cookie. Nothing is stored on the server
+except, optionally, revocations.</p>
+
+<section>
+  <dl>
+    <dt>User</dt><dd id="user">…</dd>
+    <dt>Views</dt><dd class="views" id="views">…</dd>
+    <dt>Session id</dt><dd id="id">…</dd>
+    <dt>Issued</dt><dd id="issued">…</dd>
+    <dt>Expires</dt><dd id="expires">…</dd>
+    <dt>Idle deadline</dt><dd id="idle">…</dd>
+    <dt>Last cookie rejected</dt><dd id="reason">…</dd>
+    <dt>Stored data</dt><dd id="stored">…</dd>
+  </dl>
+</section>
+
+<section>
+  <form id="login">
+    <input id="name" name="user" placeholder="Your name" autocomplete="username" required maxlength="64">
+    <button class="primary">Log in</button>
+  </form>
+  <p class="buttons">
+    <button id="view" type="button">Count a view</button>
+    <button id="logout" type="button">Log out</button>
+    <button id="logout-all" type="button">Log out everywhere</button>
+    <button id="grow" type="button">Grow session (≈6 KB, chunked)</button>
+    <button id="shrink" type="button">Shrink session</button>
+  </p>
+</section>
+
+<section>
+  <pre id="last">…</pre>
+</section>
+<script nonce="${n}">${SCRIPT}</script>
+</body>
+</html>`;
+}
+
+export function errorPage(title: string, message: string, nonce: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<style nonce="${escapeHtml(nonce)}">body { font: 16px/1.5 system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem; }</style>
+</head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+<p>${escapeHtml(message)}</p>
+</body>
+</html>`;
+}

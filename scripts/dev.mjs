@@ -1,0 +1,31 @@
+// `npm start`: runs the demo Worker under `wrangler dev`, locally (miniflare, KV under .wrangler/),
+// with no Cloudflare account and no prompts. On the first run it writes a generated SESSION_SECRETS
+// to .dev.vars (git-ignored), so the demo has a secret that survives restarts.
+// Extra arguments pass through: `npm start -- --port 9000`.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const devVars = `${root}.dev.vars`;
+
+const current = existsSync(devVars) ? readFileSync(devVars, "utf8") : "";
+if (!/^\s*SESSION_SECRETS\s*=\s*\S/m.test(current)) {
+  const secret = randomBytes(32).toString("base64url");
+  const separator = current === "" || current.endsWith("\n") ? "" : "\n";
+  appendFileSync(
+    devVars,
+    `${separator}# Written by npm start. Newest first, comma-separated, each >= 32 characters.\nSESSION_SECRETS="${secret}"\n`,
+  );
+  console.log("npm start: wrote a new random SESSION_SECRETS to .dev.vars (git-ignored; never commit it).");
+}
+
+const wrangler = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url));
+const child = spawn(process.execPath, [wrangler, "dev", "--local", ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: "inherit",
+  env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+});
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
+child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
