@@ -8,6 +8,7 @@ const steps = [
   ["build", "npm run -s build"],
   ["vitest (node + workerd)", "npm run -s test:vitest"],
   ["cases on every runtime (node 24, node 20, deno, bun, workerd)", "npm run -s test:runtimes"],
+  ["revocation on Deno KV (deno --unstable-kv)", "npm run -s test:deno-kv"],
   ["package (publint, attw, tree-shaking)", "npm run -s test:package"],
 ];
 
