@@ -6,4 +6,8 @@ declare namespace Cloudflare {
     SESSION_MAX_AGE?: string;
     SESSION_IDLE_TIMEOUT?: string;
   }
+  // Types `exports` from "cloudflare:workers": the demo Worker is the main module.
+  interface GlobalProps {
+    mainModule: typeof import("../../demo-worker/src/index.ts");
+  }
 }

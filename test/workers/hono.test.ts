@@ -6,6 +6,8 @@ import { stream, streamText } from "hono/streaming";
 import { ConfigError, CookieTooLargeError, generateSecret, type ReasonCode } from "sealed-session";
 import { sessions } from "sealed-session/hono";
 import { describe, expect, it } from "vitest";
+import quickstart from "../../examples/hono-quickstart.ts";
+import secureExample from "../../examples/hono-secure.ts";
 import { CookieJar } from "../demo/cookie-jar.ts";
 
 type Data = { n?: number; blob?: string; user?: string };
@@ -93,7 +95,10 @@ function responseKinds(secrets: string | string[] = SECRET) {
   return app;
 }
 
-async function roundTrip(app: Hono, path: string, jar = new CookieJar()) {
+/** Anything with Hono's `request()`: the typed apps of these tests differ in their schemas. */
+type App = { request(input: string, init?: RequestInit): Response | Promise<Response> };
+
+async function roundTrip(app: App, path: string, jar = new CookieJar()) {
   const response = jar.store(await app.request(`${BASE}${path}`, { headers: jar.headers() }));
   const next = await app.request(`${BASE}/read`, { headers: jar.headers() });
   return { response, jar, read: (await next.json()) as { n: number | null; reason: ReasonCode | null } };
@@ -363,5 +368,78 @@ describe("options as a function of the context", () => {
   it("fixed options are validated when the middleware is created", () => {
     expect(() => sessions({ secrets: "too short" })).toThrow(ConfigError);
     expect(() => sessions({ secrets: SECRET, maxAge: -1 })).toThrow(ConfigError);
+  });
+});
+
+describe("with csrf, secureHeaders and cookie (examples/hono-secure.ts)", () => {
+  const bindings = { SESSION_SECRETS: SECRET };
+  const form = (origin: string, jar = new CookieJar()) =>
+    secureExample.request(
+      `${BASE}/theme`,
+      {
+        method: "POST",
+        headers: jar.headers({ origin, "content-type": "application/x-www-form-urlencoded" }),
+        body: "theme=dark",
+      },
+      bindings,
+    );
+
+  it("a same-origin form post: session cookie, the app's cookie and the secure headers, together", async () => {
+    const jar = new CookieJar();
+    const response = jar.store(await form(BASE, jar));
+    expect(response.status).toBe(303);
+    expect(jar.names()).toEqual([COOKIE, "theme-hint"]);
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(response.headers.get("cache-control")).toBe("private, no-store");
+
+    const reset = jar.store(
+      await secureExample.request(
+        `${BASE}/reset`,
+        { method: "POST", headers: jar.headers({ origin: BASE }) },
+        bindings,
+      ),
+    );
+    expect(reset.status).toBe(303);
+    expect(jar.names()).toEqual([]);
+  });
+
+  it("a cross-site form post is refused by csrf before the session is touched", async () => {
+    const response = await form("https://evil.example");
+    expect(response.status).toBe(403);
+    expect(response.headers.getSetCookie()).toEqual([]);
+    expect(response.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+  });
+});
+
+describe("the quick start (examples/hono-quickstart.ts)", () => {
+  it("counts views, logs in with a new session id, logs out", async () => {
+    const bindings = { SESSION_SECRETS: SECRET };
+    const jar = new CookieJar();
+    const get = async () =>
+      (await jar.store(await quickstart.request("/", { headers: jar.headers() }, bindings)).json()) as {
+        views: number;
+        user: string | null;
+      };
+    expect(await get()).toEqual({ views: 1, user: null });
+    const before = jar.get(COOKIE);
+    const login = jar.store(
+      await quickstart.request(
+        "/login",
+        {
+          method: "POST",
+          headers: jar.headers({ "content-type": "application/json" }),
+          body: '{"user":"ada"}',
+        },
+        bindings,
+      ),
+    );
+    expect(await login.json()).toEqual({ user: "ada" });
+    expect(jar.get(COOKIE)).not.toBe(before);
+    expect(await get()).toEqual({ views: 2, user: "ada" });
+    const logout = jar.store(
+      await quickstart.request("/logout", { method: "POST", headers: jar.headers() }, bindings),
+    );
+    expect(logout.status).toBe(204);
+    expect(jar.names()).toEqual([]);
   });
 });

@@ -1,0 +1,113 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { ConfigError, CookieTooLargeError, generateSecret } from "sealed-session";
+import { sessionsFor, withSessions } from "sealed-session/workers";
+import { describe, expect, it } from "vitest";
+import workerFetch from "../../examples/worker-fetch.ts";
+import workerHelper from "../../examples/worker-helper.ts";
+import { CookieJar } from "../demo/cookie-jar.ts";
+
+const COOKIE = "__Host-session";
+const URL_ = "https://worker.example/";
+
+async function call(
+  worker: {
+    fetch(request: Request, env: { SESSION_SECRETS: string }, ctx: ExecutionContext): Promise<Response>;
+  },
+  env: { SESSION_SECRETS: string },
+  jar: CookieJar,
+  path = "",
+) {
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(new Request(URL_ + path, { headers: jar.headers() }), env, ctx);
+  await waitOnExecutionContext(ctx);
+  return jar.store(response);
+}
+
+describe("the plain Workers examples", () => {
+  it("withSessions (examples/worker-helper.ts): counts views, logs out", async () => {
+    const env = { SESSION_SECRETS: generateSecret() };
+    const jar = new CookieJar();
+    expect(await (await call(workerHelper, env, jar)).text()).toBe("views: 1");
+    expect(await (await call(workerHelper, env, jar)).text()).toBe("views: 2");
+    const out = await call(workerHelper, env, jar, "logout");
+    expect(await out.text()).toBe("Logged out");
+    expect(jar.names()).toEqual([]);
+    expect(await (await call(workerHelper, env, jar)).text()).toBe("views: 1");
+  });
+
+  it("createSessions by hand (examples/worker-fetch.ts)", async () => {
+    const env = { SESSION_SECRETS: generateSecret() };
+    const jar = new CookieJar();
+    expect(await (await call(workerFetch, env, jar)).json()).toEqual({ views: 1 });
+    const second = await call(workerFetch, env, jar);
+    expect(await second.json()).toEqual({ views: 2 });
+    expect(second.headers.get("cache-control")).toBe("private, no-store");
+  });
+});
+
+describe("withSessions", () => {
+  const secret = generateSecret();
+
+  it("commits onto immutable responses (Response.redirect) and keeps the handler's own cookies", async () => {
+    const worker = withSessions<{ at?: string }, unknown>(
+      { secrets: secret },
+      async (request, _env, _ctx, session) => {
+        session.data.at = new URL(request.url).pathname;
+        if (request.url.endsWith("/go")) return Response.redirect("https://worker.example/there", 302);
+        const response = new Response("ok");
+        response.headers.append("set-cookie", "mine=1; Path=/");
+        return response;
+      },
+    );
+    const redirect = await worker.fetch(
+      new Request("https://worker.example/go"),
+      {},
+      createExecutionContext(),
+    );
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers.get("location")).toBe("https://worker.example/there");
+    expect(redirect.headers.getSetCookie().filter((line) => line.startsWith(COOKIE))).toHaveLength(1);
+
+    const plain = await worker.fetch(new Request("https://worker.example/"), {}, createExecutionContext());
+    const names = plain.headers.getSetCookie().map((line) => line.slice(0, line.indexOf("=")));
+    expect(names.sort()).toEqual([COOKIE, "mine"]);
+  });
+
+  it("builds one manager per configuration from env, even when env is a new object per request", () => {
+    type Env = { SESSION_SECRETS: string };
+    const managers = sessionsFor<{ n: number }, Env>((env) => ({
+      secrets: env.SESSION_SECRETS,
+      maxAge: 600,
+    }));
+    const first = managers({ SESSION_SECRETS: secret });
+    expect(managers({ SESSION_SECRETS: secret })).toBe(first);
+    expect(managers({ SESSION_SECRETS: generateSecret() })).not.toBe(first);
+  });
+
+  it("fails loudly on a misconfiguration: at creation for fixed options, per request for a function", async () => {
+    const handler = async () => new Response("unreachable");
+    expect(() => withSessions({ secrets: "short" }, handler)).toThrow(ConfigError);
+    const worker = withSessions<object, { SESSION_SECRETS?: string }>(
+      (env) => ({ secrets: env.SESSION_SECRETS ?? "" }),
+      handler,
+    );
+    await expect(worker.fetch(new Request(URL_), {}, createExecutionContext())).rejects.toThrow(ConfigError);
+    await expect(
+      worker.fetch(new Request(URL_), { SESSION_SECRETS: "x".repeat(8) }, createExecutionContext()),
+    ).rejects.toThrow(/at least 32/);
+  });
+
+  it("lets a CookieTooLargeError through instead of sending a response without the session", async () => {
+    const worker = withSessions<{ blob: string }, unknown>(
+      { secrets: secret },
+      async (_r, _e, _c, session) => {
+        const raw = crypto.getRandomValues(new Uint8Array(20_000));
+        session.data.blob = btoa(String.fromCharCode(...raw));
+        return new Response("never sent");
+      },
+    );
+    await expect(worker.fetch(new Request(URL_), {}, createExecutionContext())).rejects.toBeInstanceOf(
+      CookieTooLargeError,
+    );
+  });
+});
