@@ -125,12 +125,21 @@ function algorithmOf(jwk: Record<string, unknown>, where: string): SigningAlgori
 /** Imports every key once (public for verification, private for signing) and fills in missing kids. */
 export async function importSigningKeys(specs: readonly SigningKeySpec[]): Promise<ImportedSigningKey[]> {
   const imported: ImportedSigningKey[] = [];
-  for (const spec of specs) {
-    spec.kid ??= await calculateJwkThumbprint(spec.publicJwk, "sha256");
-    const verifyKey = (await importJWK({ ...spec.publicJwk, ext: false }, spec.alg)) as CryptoKey;
-    const signKey = spec.privateJwk
-      ? ((await importJWK({ ...spec.privateJwk, ext: false }, spec.alg)) as CryptoKey)
-      : undefined;
+  for (const [index, spec] of specs.entries()) {
+    let verifyKey: CryptoKey;
+    let signKey: CryptoKey | undefined;
+    try {
+      spec.kid ??= await calculateJwkThumbprint(spec.publicJwk, "sha256");
+      verifyKey = (await importJWK({ ...spec.publicJwk, ext: false }, spec.alg)) as CryptoKey;
+      signKey = spec.privateJwk
+        ? ((await importJWK({ ...spec.privateJwk, ext: false }, spec.alg)) as CryptoKey)
+        : undefined;
+    } catch {
+      // The platform's message may quote key bytes: say which key, not what it holds.
+      throw new ConfigError(
+        `\`signingKeys[${index}]\` is not a valid ${spec.alg} key (the platform refused to import it)`,
+      );
+    }
     imported.push({
       alg: spec.alg,
       kid: spec.kid,

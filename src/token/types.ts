@@ -175,8 +175,9 @@ export interface Tokens<Claims extends object = Record<string, ClaimValue>> {
    */
   issue(session: TokenSource, options?: { readonly claims?: Partial<Claims> }): Promise<IssuedToken<Claims>>;
   /**
-   * Verifies a token, or the `Authorization: Bearer` token of a request. Never throws: a rejected
-   * token gives `{ ok: false, reason }`.
+   * Verifies a token, or the `Authorization: Bearer` token of a request. Never throws for any token:
+   * a rejected one gives `{ ok: false, reason }`. Only configured keys the platform cannot import (a
+   * deployment bug, the same for every request) throw a `ConfigError`.
    */
   verify(input: Request | Headers | string | null | undefined): Promise<TokenVerification<Claims>>;
   /** The public keys (signed tokens only; encrypted tokens have none and this throws a `ConfigError`). */

@@ -2,7 +2,7 @@
  * Verifies a bearer token. Every check that can be made before crypto is: size, shape, a header
  * with exactly the parameters we write, the pinned algorithm of the key its `kid` names, and our
  * `typ`. Then jose verifies the signature (or decrypts) and the claims, and the revocation store
- * is asked. Never throws: every failure is a typed reason.
+ * is asked. Never throws for a bad token: every failure is a typed reason.
  */
 import {
   decodeProtectedHeader,
@@ -11,6 +11,7 @@ import {
   jwtDecrypt,
   jwtVerify,
 } from "jose";
+import { ConfigError } from "../errors.ts";
 import { signingKeys, type TokenConfig } from "./config.ts";
 import type { RegisteredClaims, TokenReason, TokenVerification } from "./types.ts";
 
@@ -37,6 +38,8 @@ export async function verifyToken<C extends object>(
     const claims = await verified(config, input);
     return { ok: true, claims: claims as RegisteredClaims & Partial<C> };
   } catch (error) {
+    // Keys that cannot be imported are a deployment bug for every request, not a bad token: stay loud.
+    if (error instanceof ConfigError) throw error;
     // Anything else thrown while reading attacker-controlled input is malformed input.
     reason = error instanceof Rejected ? error.reason : "malformed";
   }
