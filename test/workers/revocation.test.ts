@@ -292,3 +292,39 @@ describe("failures", () => {
     expect(events).toEqual(["check:error", "revokeSession:error"]);
   });
 });
+
+describe("examples/worker-revocation.ts", () => {
+  it("logout and logout-all revoke: replayed cookies come back anonymous", async () => {
+    const { default: worker } = await import("../../examples/worker-revocation.ts");
+    const pending: Promise<unknown>[] = [];
+    const ctx = { waitUntil: (promise: Promise<unknown>) => pending.push(promise) };
+    const workerEnv = { SESSION_SECRETS: secrets, SESSIONS: env.SESSIONS };
+    const call = async (jar: Jar, path: string) => {
+      const request = jar.request(`https://example.com${path}`) as Request<
+        unknown,
+        IncomingRequestCfProperties
+      >;
+      const response = await worker.fetch(request, workerEnv, ctx as unknown as ExecutionContext);
+      jar.apply(response.headers);
+      return (await response.json()) as { user: string | null; revocationPending?: boolean };
+    };
+    const user = `ada-${crypto.randomUUID()}`;
+    const [laptop, phone] = [new Jar(), new Jar()];
+    expect((await call(laptop, `/login?user=${user}`)).user).toBe(user);
+    expect((await call(phone, `/login?user=${user}`)).user).toBe(user);
+    const copy = (jar: Jar) => {
+      const stolen = new Jar();
+      for (const name of jar.names()) stolen.set(name, jar.get(name) ?? "");
+      return stolen;
+    };
+    const [laptopCopy, phoneCopy, tablet] = [copy(laptop), copy(phone), new Jar()];
+    expect(await call(laptop, "/logout")).toEqual({ user: null, revocationPending: false });
+    expect((await call(laptopCopy, "/me")).user).toBeNull();
+    expect((await call(phone, "/me")).user).toBe(user);
+    expect((await call(tablet, `/login?user=${user}`)).user).toBe(user);
+    expect((await call(phone, "/logout-all")).user).toBeNull();
+    expect((await call(phoneCopy, "/me")).user).toBeNull();
+    expect((await call(tablet, "/me")).user).toBeNull();
+    expect(pending).toEqual([]);
+  });
+});
