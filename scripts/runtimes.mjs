@@ -61,9 +61,11 @@ const runtimes = [
       [
         "test",
         "--import-map=test/runtimes/deno/import_map.json",
-        // Reading finds the case files; the rest is for the example test (a real server on loopback).
+        // Reading finds the case files; net and env are for the example test (a real server on loopback).
         "--allow-read=.",
-        `--allow-run=${exe}`,
+        // The example test starts `deno run` itself; the Deno KV tests need KV.
+        `--allow-run=${realpathSync(exe)}`,
+        "--unstable-kv",
         "--allow-net=127.0.0.1",
         "--allow-env",
         "test/runtimes/deno/",

@@ -1,0 +1,12 @@
+// Runs examples/bun-serve.ts as its header says, on a free port.
+import { test } from "bun:test";
+import { checkExample, startServer } from "../examples.ts";
+
+test("examples/bun-serve.ts: sessions on Bun.serve (stateless, no store)", async () => {
+  const server = await startServer(process.execPath, ["examples/bun-serve.ts"]);
+  try {
+    await checkExample(server.url, { revocation: false });
+  } finally {
+    await server.stop();
+  }
+});
