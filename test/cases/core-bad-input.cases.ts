@@ -183,6 +183,32 @@ export default (t: Suite) => {
     for (const event of events) assert.deepEqual(Object.keys(event).sort(), ["cookie", "reason"]);
   });
 
+  t.test(
+    "a rejected chunked cookie replaced by new data: one new cookie, every old chunk cleared",
+    async () => {
+      const { sessions } = managers("jwe");
+      const session = await sessions.load(
+        requestWithCookie(`${NAME}.0=2:${"A".repeat(100)}; ${NAME}.1=${"B".repeat(100)}`),
+      );
+      assert.equal(session.invalidReason, "malformed");
+      session.data.n = 2;
+      const headers = new Headers();
+      await sessions.commit(session, headers);
+      const written = headers.getSetCookie().map(parseSetCookie);
+      assert.deepEqual(
+        written.filter((cookie) => !isClearing(cookie)).map((cookie) => cookie.name),
+        [NAME],
+      );
+      assert.deepEqual(
+        written
+          .filter(isClearing)
+          .map((cookie) => cookie.name)
+          .sort(),
+        [`${NAME}.0`, `${NAME}.1`],
+      );
+    },
+  );
+
   t.test("an onInvalid that throws does not break load", async () => {
     const sessions = createSessions({
       secrets,

@@ -97,6 +97,18 @@ export default (t: Suite) => {
     }
   });
 
+  t.test("a __proto__ key round-trips as plain data and pollutes nothing", async () => {
+    const sessions = createSessions<Record<string, unknown>>({ secrets });
+    const jar = new Jar();
+    await visit(sessions, jar, (session) => {
+      session.data = JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as Record<string, unknown>;
+    });
+    const { session } = await visit(sessions, jar);
+    assert.equal(session.data.a, 1);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    assert.equal((session.data as Record<string, unknown>).polluted, undefined);
+  });
+
   t.test("data must be a plain object", async () => {
     const session = await createSessions({ secrets }).load(new Request("https://example.com/"));
     for (const bad of [null, [], "text", 1]) {

@@ -188,6 +188,16 @@ export default (t: Suite) => {
     assert.equal((await a.load(requestWithCookie(`${a.cookieName}=${token}`))).isNew, false);
   });
 
+  t.test("a jwe token from seal() is never a session cookie, whatever its purpose", async () => {
+    const sessions = createSessions({ secrets: newSecret });
+    const envelope = [1, "A".repeat(22), Date.now(), 3600, 0, 0, "admin", {}];
+    for (const purpose of [undefined, sessions.cookieName, "session", `cookie:${sessions.cookieName}`]) {
+      const token = await seal(envelope, { secrets: newSecret, purpose });
+      const session = await sessions.load(requestWithCookie(`${sessions.cookieName}=${token}`));
+      assert.equal(session.invalidReason, "bad_seal", String(purpose));
+    }
+  });
+
   t.test("low-level seal/unseal round-trips both formats", async () => {
     const value = { user: "ada", roles: ["admin"], n: 1.5, nested: { ok: true, none: null } };
     for (const format of ["jwe", "iron"] as const) {

@@ -32,6 +32,15 @@ export default (t: Suite) => {
     }
   });
 
+  t.test("lowering maxAge later shortens sessions already issued", async () => {
+    const time = clock();
+    const { jar } = await started({ secrets, maxAge: 3600, now: time.now });
+    const stricter = createSessions({ secrets, maxAge: 60, now: time.now });
+    assert.equal((await stricter.load(jar.request())).isNew, false);
+    time.advance(66);
+    assert.equal((await stricter.load(jar.request())).invalidReason, "expired");
+  });
+
   t.test("clock tolerance defaults to 5 s: +4 s past expiry accepted, +6 s rejected", async () => {
     const time = clock();
     const { sessions, jar } = await started({ secrets, maxAge: 60, now: time.now });
