@@ -73,4 +73,6 @@ function waitUntilOf(c: Context): WaitUntil | undefined {
   }
 }
 
+// Bearer tokens (see docs/tokens.md).
+export { bearerAuth, jwksRoute, type TokenEnv } from "./jwks.ts";
 export type { Session, Sessions, SessionsOptions };
