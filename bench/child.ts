@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     result.calls = await countCalls(cases);
     result.revocation = await countRevocation();
   } else {
-    const rounds = numberArg("--rounds", 20);
+    const rounds = numberArg("--rounds", 10);
     const medians = await runInterleaved(cases, { rounds, sliceMs: numberArg("--slice-ms", 100) }, (round) =>
       process.stderr.write(`\r  round ${round}/${rounds}`),
     );

@@ -6,7 +6,7 @@
  *
  *   --runtime node|deno|bun   (default node; `npm run bench:deno` / `bench:bun`)
  *   --runs N                  processes to aggregate (default 3, at least 3 for published numbers)
- *   --rounds N --slice-ms N   per process: interleaved rounds, ms per case per round (default 20, 100)
+ *   --rounds N --slice-ms N   per process: interleaved rounds, ms per case per round (default 10, 100)
  *   --json FILE               also write the results there
  */
 /// <reference types="node" />
@@ -247,7 +247,7 @@ async function main(): Promise<void> {
   const runtime = (arg("--runtime") ?? "node") as Runtime;
   if (!["node", "deno", "bun"].includes(runtime)) throw new Error(`unknown --runtime ${runtime}`);
   const runs = Math.max(1, Number(arg("--runs") ?? 3));
-  const rounds = arg("--rounds") ?? "20";
+  const rounds = arg("--rounds") ?? "10";
   const sliceMs = arg("--slice-ms") ?? "100";
   const jsonPath = arg("--json");
 
