@@ -46,5 +46,10 @@ if (start === -1 || end < start) {
   process.exit(2);
 }
 writeFileSync(docs, `${text.slice(0, start + START.length)}\n${table}\n${text.slice(end)}`);
+// Biome formats Markdown too (aligned tables): leave the file as `npm run lint` wants it.
+spawnSync(join(root, "node_modules", ".bin", "biome"), ["format", "--write", docs], {
+  cwd: root,
+  stdio: "ignore",
+});
 console.log(`\ndocs/runtimes.md: table rewritten from ${from ?? "this run"}`);
 process.exit(status);
