@@ -1,6 +1,6 @@
 import { ConfigError } from "../errors.ts";
 import { Keyring, parseSecrets } from "../keyring.ts";
-import type { RevocationStore } from "../revocation/types.ts";
+import { type ResolvedRevocation, resolveRevocation } from "../revocation/policy.ts";
 import { type ImportedSigningKey, importSigningKeys, parseSigningKeys, type SigningKeySpec } from "./keys.ts";
 import { REGISTERED_CLAIMS, type TokenOptions, type TokenReason } from "./types.ts";
 
@@ -14,7 +14,7 @@ export interface TokenConfig {
   readonly claims: ReadonlySet<string>;
   readonly type: string;
   readonly maxTokenBytes: number;
-  readonly revocation: RevocationStore | undefined;
+  readonly revocation: ResolvedRevocation | undefined;
   readonly onInvalid: ((event: { reason: TokenReason }) => void) | undefined;
   readonly now: () => number;
   /** jwe: the session secrets, with keys derived for `jweInfo`. */
@@ -75,10 +75,8 @@ export function resolveTokenOptions(options: TokenOptions<object>): TokenConfig 
     }
     claims.add(name);
   }
-  const revocation = options.revocation;
-  if (revocation !== undefined && typeof revocation?.isRevoked !== "function") {
-    throw new ConfigError("`revocation` must be a revocation store (with isRevoked)");
-  }
+  // The same store, deadline and failure policy as the sessions (see the revocation docs).
+  const revocation = resolveRevocation(options.revocation);
   return {
     format: hasKeys ? "jws" : "jwe",
     issuer,

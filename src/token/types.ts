@@ -1,6 +1,6 @@
 import type { JWK } from "jose";
 import type { SecretInput } from "../keyring.ts";
-import type { RevocationStore } from "../revocation/types.ts";
+import type { RevocationOptions, RevocationStore } from "../revocation/types.ts";
 
 /** JSON a custom claim may hold. */
 export type ClaimValue =
@@ -104,8 +104,12 @@ interface CommonTokenOptions<Claims extends object> {
   readonly claims?: readonly (keyof Claims & string)[];
   /** Seconds of clock skew accepted on `exp` and `iat`. Default 5, at most 60. */
   readonly clockTolerance?: number;
-  /** Checked on every verification; a failing store refuses the token (`revocation_unavailable`). */
-  readonly revocation?: RevocationStore;
+  /**
+   * The sessions' revocation store (or `{ store, timeout, onStoreError }`), asked on every verification
+   * by `sid` and by `sub`. A store that fails or times out refuses the token (`revocation_unavailable`)
+   * unless `onStoreError` says `"open"`.
+   */
+  readonly revocation?: RevocationStore | RevocationOptions;
   /** `typ` header that binds tokens to this purpose. Default `"sealed-session+jwt"`. */
   readonly type?: string;
   /** Longest token accepted, in characters. Default 8192. */

@@ -12,6 +12,7 @@ import {
   jwtVerify,
 } from "jose";
 import { ConfigError } from "../errors.ts";
+import { failureKind, withTimeout } from "../revocation/policy.ts";
 import { signingKeys, type TokenConfig } from "./config.ts";
 import type { RegisteredClaims, TokenReason, TokenVerification } from "./types.ts";
 
@@ -140,16 +141,20 @@ async function verified(config: TokenConfig, input: Input): Promise<Claims> {
   }
 
   const claims = checkClaims(config, payload);
-  if (config.revocation) {
-    let revoked: boolean;
+  const revocation = config.revocation;
+  if (revocation) {
+    const query = {
+      sessionId: claims.sid,
+      userId: claims.sub,
+      // The session's login time, in ms: a cutoff applies to the session the token came from.
+      issuedAt: Math.round(claims.auth_time * 1000),
+    };
+    let revoked = false;
     try {
-      revoked = await config.revocation.isRevoked({
-        sessionId: claims.sid,
-        userId: claims.sub,
-        issuedAt: Math.round(claims.auth_time * 1000),
-      });
-    } catch {
-      throw new Rejected("revocation_unavailable");
+      revoked = await withTimeout(() => revocation.store.isRevoked(query), revocation.timeout);
+    } catch (error) {
+      const policy = revocation.report({ operation: "check", kind: failureKind(error), error, retry: false });
+      if (policy !== "open") throw new Rejected("revocation_unavailable");
     }
     if (revoked) throw new Rejected("revoked");
   }

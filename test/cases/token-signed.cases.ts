@@ -289,7 +289,15 @@ export default (t: Suite) => {
       now: () => T0,
       revocation: failing,
     });
-    rejected(await guarded.verify((await tokens.issue(session)).token), "revocation_unavailable");
+    const { token } = await tokens.issue(session);
+    rejected(await guarded.verify(token), "revocation_unavailable");
+    // The sessions' revocation options apply as they are: a deadline, and an explicit fail-open.
+    const hanging: RevocationStore = { ...failing, isRevoked: () => new Promise<boolean>(() => {}) };
+    const base = { signingKeys: key.privateJwk, issuer: ISSUER, audience: AUDIENCE, now: () => T0 };
+    const timed = createTokens({ ...base, revocation: { store: hanging, timeout: 20 } });
+    rejected(await timed.verify(token), "revocation_unavailable");
+    const open = createTokens({ ...base, revocation: { store: failing, onStoreError: "open" } });
+    assert.equal((await open.verify(token)).ok, true);
   });
 
   t.test("wrong audience and wrong issuer are typed reasons", async () => {
