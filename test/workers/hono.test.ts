@@ -6,6 +6,7 @@ import { stream, streamText } from "hono/streaming";
 import { ConfigError, CookieTooLargeError, generateSecret, type ReasonCode } from "sealed-session";
 import { sessions } from "sealed-session/hono";
 import { describe, expect, it } from "vitest";
+import optionsExample from "../../examples/hono-options.ts";
 import quickstart from "../../examples/hono-quickstart.ts";
 import secureExample from "../../examples/hono-secure.ts";
 import { CookieJar } from "../demo/cookie-jar.ts";
@@ -441,5 +442,30 @@ describe("the quick start (examples/hono-quickstart.ts)", () => {
     );
     expect(logout.status).toBe(204);
     expect(jar.names()).toEqual([]);
+  });
+});
+
+describe("options per env with a KV revocation store (examples/hono-options.ts)", () => {
+  it("stores notes, and turns a session too large for its cookies into a 413", async () => {
+    const bindings = { ...env, SESSION_SECRETS: SECRET };
+    const jar = new CookieJar();
+    const post = async (note: string) =>
+      jar.store(
+        await optionsExample.request(
+          "/notes",
+          {
+            method: "POST",
+            headers: jar.headers({ "content-type": "application/json" }),
+            body: JSON.stringify({ note }),
+          },
+          bindings,
+        ),
+      );
+    expect(await (await post("one")).json()).toEqual({ notes: 1 });
+    expect(await (await post("two")).json()).toEqual({ notes: 2 });
+    const huge = await post(randomText(20_000));
+    expect(huge.status).toBe(413);
+    expect(await huge.json()).toEqual({ error: "too many notes" });
+    expect(await (await post("three")).json()).toEqual({ notes: 3 });
   });
 });
