@@ -7,9 +7,9 @@ import * as HapiIron from "@hapi/iron";
 import { createEncryptionKey, jweDecrypt, jweEncrypt } from "@hono/session/cookies";
 import { decrypt as honoSessionsDecrypt, encrypt as honoSessionsEncrypt } from "hono-sessions";
 import { sealData, unsealData } from "iron-session";
-import { EncryptJWT, jwtDecrypt } from "jose";
+import { compactDecrypt, EncryptJWT, jwtDecrypt } from "jose";
 import { createSessions, type Format, seal, unseal } from "../src/index.ts";
-import { cbcHmacFloor, envelopeOf, type FloorEnvelope, gcmFloor } from "./floor.ts";
+import { cbcHmacFloor, envelopeOf, type FloorEnvelope, gcmFloor, jweFloor } from "./floor.ts";
 import type { Case } from "./measure.ts";
 import { LIFETIME_S, makePayload, type Payload, SECRET } from "./payload.ts";
 
@@ -120,6 +120,17 @@ export async function setupCodecs(): Promise<CodecSetup> {
     freshEnvelope,
     touchEnvelope,
     true,
+  );
+  await add(
+    "floor_jwe",
+    async () => {
+      const floor = await jweFloor();
+      // It must be a real JWE: jose has to open it.
+      await compactDecrypt(await floor.seal(freshEnvelope()), floor.key);
+      return floor as Sealer<FloorEnvelope>;
+    },
+    freshEnvelope,
+    touchEnvelope,
   );
   await add(
     "floor_cbc_hmac",
