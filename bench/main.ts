@@ -8,10 +8,11 @@
  *   --runs N                  processes to aggregate (default 3, at least 3 for published numbers)
  *   --rounds N --slice-ms N   per process: interleaved rounds, ms per case per round (default 10, 100)
  *   --json FILE               also write the results there
+ *   --docs                    also put the table into docs/performance.md (between its bench markers)
  */
 /// <reference types="node" />
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -157,7 +158,8 @@ function table(report: Report): string {
   const c = (name: string) => report.cases[name]?.median_us;
   lines.push(
     `sealed-session bench · ${report.runtime} · ${report.machine.cpus}× ${report.machine.cpu} · ` +
-      `${report.runs} runs × ${report.rounds} rounds · payload ${report.payload_bytes} B JSON`,
+      `${report.runs} runs × ${report.rounds} rounds · payload ${report.payload_bytes} B JSON · ` +
+      `load ${report.machine.loadavg.join(" → ")}`,
     "",
     "Codecs (µs, median; rt = unseal + seal of a fresh token)",
     `${pad("", 26)}${lpad("seal", 9)}${lpad("unseal", 9)}${lpad("rt", 9)}${lpad("rt÷floor", 10)}${lpad("subtle/rt", 11)}${lpad("token B", 9)}`,
@@ -238,7 +240,7 @@ function table(report: Report): string {
 
 interface Report {
   runtime: string;
-  machine: { cpus: number; cpu: string; os: string; parent: string; date: string };
+  machine: { cpus: number; cpu: string; os: string; parent: string; date: string; loadavg: number[] };
   runs: number;
   rounds: number;
   payload_bytes: number;
@@ -262,6 +264,7 @@ async function main(): Promise<void> {
   const sliceMs = arg("--slice-ms") ?? "100";
   const jsonPath = arg("--json");
 
+  const loadBefore = os.loadavg()[0]!;
   const results: ChildResult[] = [];
   for (let i = 0; i < runs; i++) {
     process.stderr.write(`${runtime} run ${i + 1}/${runs}\n`);
@@ -297,6 +300,8 @@ async function main(): Promise<void> {
       os: `${os.type()} ${os.release()}`,
       parent: `node ${process.versions.node}`,
       date: new Date().toISOString(),
+      // 1-minute load average before and after: a busy machine makes every absolute number noisy.
+      loadavg: [round(loadBefore), round(os.loadavg()[0]!)],
     },
     runs,
     rounds: Number(rounds),
@@ -313,10 +318,27 @@ async function main(): Promise<void> {
     command: `npm run bench${runtime === "node" ? "" : `:${runtime}`}`,
   };
   process.stdout.write(`${table(report)}\n`);
+  if (process.argv.includes("--docs")) writeDocs(runtime, report, table(report));
   if (jsonPath) {
     writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
     process.stderr.write(`wrote ${jsonPath}\n`);
   }
+}
+
+/** Replaces the block between `<!-- bench:<runtime> -->` and `<!-- /bench:<runtime> -->`. */
+function writeDocs(runtime: Runtime, report: Report, text: string): void {
+  const path = `${root}docs/performance.md`;
+  const doc = readFileSync(path, "utf8");
+  const open = `<!-- bench:${runtime} -->`;
+  const close = `<!-- /bench:${runtime} -->`;
+  const start = doc.indexOf(open);
+  const end = doc.indexOf(close);
+  if (start === -1 || end < start) throw new Error(`docs/performance.md has no ${open} … ${close} block`);
+  const block =
+    `${open}\n\`${report.command}\` on ${report.machine.date.slice(0, 10)}, ${report.machine.cpus}× ${report.machine.cpu}, ` +
+    `${report.runtime}:\n\n\`\`\`text\n${text}\n\`\`\`\n`;
+  writeFileSync(path, doc.slice(0, start) + block + doc.slice(end));
+  process.stderr.write(`updated ${path}\n`);
 }
 
 function round(value: number, digits = 2): number {
