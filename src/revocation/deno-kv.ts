@@ -7,7 +7,7 @@
  *
  * `expireIn` is a hint (deletion may come late), so every value carries its expiry and reads check it.
  */
-import { ttlSeconds, userKeyId } from "./keys.ts";
+import { atLeast, ttlSeconds, userKeyId } from "./keys.ts";
 import { RevocationMemo } from "./memo.ts";
 import type { RevocationQuery, RevocationStore, SessionRevocation, UserRevocation } from "./types.ts";
 
@@ -47,8 +47,8 @@ export function denoKvRevocationStore(
   }
   const prefix = options.prefix ?? ["sealed-session", "revoked"];
   const now = options.now ?? Date.now;
-  const memoTtl = options.memoTtl ?? 0;
-  const margin = options.margin ?? 60;
+  const memoTtl = atLeast("memoTtl", options.memoTtl, 0, 0);
+  const margin = atLeast("margin", options.margin, 60, 0);
   const memo = new RevocationMemo(5000);
   const sessionKey = (id: string) => [...prefix, "s", id];
   const userKey = async (id: string) => [...prefix, "u", await userKeyId(id, options.pepper)];
@@ -65,10 +65,10 @@ export function denoKvRevocationStore(
       const entries = await kv.getMany(uKey === undefined ? [sKey] : [sKey, uKey]);
       const time = now();
       const until = entries[0]?.value;
-      memo.recordSession(sName, typeof until === "number" && until >= time ? until : null, time);
+      memo.read(sName, typeof until === "number" && until >= time ? until : null, time);
       if (uName !== undefined) {
         const fact = entries[1]?.value;
-        memo.recordCutoff(uName, isUserFact(fact) && fact.until >= time ? fact.cutoff : null, time);
+        memo.read(uName, isUserFact(fact) && fact.until >= time ? fact.cutoff : null, time);
       }
       return memo.answer(sName, uName, issuedAt, time, Number.POSITIVE_INFINITY) === true;
     },
@@ -76,14 +76,14 @@ export function denoKvRevocationStore(
     async revokeSession({ sessionId, until }: SessionRevocation) {
       const key = sessionKey(sessionId);
       const time = now();
-      memo.recordSession(name(key), until, time);
+      memo.learn(name(key), until);
       await kv.set(key, until, { expireIn: ttlSeconds(until, time, margin, 1) * 1000 });
     },
 
     async revokeUser({ userId, cutoff, until }: UserRevocation) {
       const key = await userKey(userId);
       const time = now();
-      memo.recordCutoff(name(key), cutoff, time);
+      memo.learn(name(key), cutoff);
       await kv.set(key, { cutoff, until }, { expireIn: ttlSeconds(until, time, margin, 1) * 1000 });
     },
   };

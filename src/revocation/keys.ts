@@ -1,3 +1,4 @@
+import { ConfigError } from "../errors.ts";
 import { b64u, utf8 } from "../lib/bytes.ts";
 
 /**
@@ -31,4 +32,13 @@ function pepperKey(pepper: string): Promise<CryptoKey> {
 /** Clamps a requested TTL (seconds) to what a store accepts. */
 export function ttlSeconds(until: number, now: number, margin: number, minimum: number): number {
   return Math.max(minimum, Math.ceil((until - now) / 1000) + margin);
+}
+
+/** A store option that must be a number from `min` (checked when the store is made, not per request). */
+export function atLeast(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || Number.isNaN(value) || value < min) {
+    throw new ConfigError(`revocation store option \`${name}\` must be a number from ${min}`);
+  }
+  return value;
 }

@@ -7,7 +7,7 @@
  *
  * One bulk `get` (one KV operation) answers a request, behind a per-isolate memo.
  */
-import { ttlSeconds, userKeyId } from "./keys.ts";
+import { atLeast, ttlSeconds, userKeyId } from "./keys.ts";
 import { parseMs, RevocationMemo } from "./memo.ts";
 import type { RevocationQuery, RevocationStore, SessionRevocation, UserRevocation } from "./types.ts";
 
@@ -54,12 +54,14 @@ export function kvRevocationStore(
   }
   const prefix = options.prefix ?? "revoked:";
   const now = options.now ?? Date.now;
-  const memoTtl = options.memoTtl ?? 5000;
-  const cacheTtl = Math.max(KV_MIN_CACHE_TTL, options.cacheTtl ?? KV_MIN_CACHE_TTL);
-  const margin = options.margin ?? 60;
+  const memoTtl = atLeast("memoTtl", options.memoTtl, 5000, 0);
+  // Below KV's minimum a read would fail; clamp rather than fail every request.
+  const cacheTtl = Math.max(KV_MIN_CACHE_TTL, atLeast("cacheTtl", options.cacheTtl, KV_MIN_CACHE_TTL, 0));
+  const margin = atLeast("margin", options.margin, 60, 0);
+  const memoSize = atLeast("memoSize", options.memoSize, 5000, 1);
   let memo = memos.get(binding);
   if (memo === undefined) {
-    memo = new RevocationMemo(options.memoSize ?? 5000);
+    memo = new RevocationMemo(memoSize);
     memos.set(binding, memo);
   }
   const sessionKey = (id: string) => `${prefix}s:${id}`;
@@ -77,8 +79,8 @@ export function kvRevocationStore(
         cacheTtl,
       });
       const time = now();
-      memo.recordSession(sKey, parseMs(values.get(sKey)), time);
-      if (uKey !== undefined) memo.recordCutoff(uKey, parseMs(values.get(uKey)), time);
+      memo.read(sKey, parseMs(values.get(sKey)), time);
+      if (uKey !== undefined) memo.read(uKey, parseMs(values.get(uKey)), time);
       return memo.answer(sKey, uKey, issuedAt, time, Number.POSITIVE_INFINITY) === true;
     },
 
@@ -86,14 +88,14 @@ export function kvRevocationStore(
       const key = sessionKey(sessionId);
       const time = now();
       // Write through first: this isolate rejects the cookie even if the KV write fails.
-      memo.recordSession(key, until, time);
+      memo.learn(key, until);
       await binding.put(key, String(until), { expirationTtl: ttlSeconds(until, time, margin, KV_MIN_TTL) });
     },
 
     async revokeUser({ userId, cutoff, until }: UserRevocation) {
       const key = await userKey(userId);
       const time = now();
-      memo.recordCutoff(key, cutoff, time);
+      memo.learn(key, cutoff);
       await binding.put(key, String(cutoff), { expirationTtl: ttlSeconds(until, time, margin, KV_MIN_TTL) });
     },
   };

@@ -2,24 +2,21 @@
  * A per-isolate memo of settled store answers, so sequential requests of one session cost no read.
  *
  * Only settled values, never promises: an isolate interleaves requests at every `await`, and a
- * shared promise would tie one request's I/O to another. A revocation is a lasting fact, so a
- * positive entry is trusted for its whole life; "not revoked" goes stale after `ttl` ms, because
- * another isolate may revoke at any time.
+ * shared promise would tie one request's I/O to another. Two bounded maps, so a flood of
+ * "not revoked" lookups can never evict a known revocation:
+ * - facts: what is revoked (a session key's `until`, a user key's cutoff). Lasting, trusted for life.
+ * - checked: when a key was last read. "Not revoked" goes stale after `ttl` ms, because another
+ *   isolate may revoke at any time.
  */
 import { Lru } from "../lib/lru.ts";
 
-interface Entry {
-  /** Session key: the revocation's `until`; user key: the cutoff; `null`: nothing stored. */
-  readonly value: number | null;
-  /** When the answer was read or written (memo clock). */
-  readonly at: number;
-}
-
 export class RevocationMemo {
-  readonly #entries: Lru<string, Entry>;
+  readonly #facts: Lru<string, number>;
+  readonly #checked: Lru<string, number>;
 
   constructor(maxEntries: number) {
-    this.#entries = new Lru(maxEntries);
+    this.#facts = new Lru(maxEntries);
+    this.#checked = new Lru(maxEntries);
   }
 
   /**
@@ -33,30 +30,31 @@ export class RevocationMemo {
     now: number,
     ttl: number,
   ): boolean | undefined {
-    const session = this.#entries.get(sessionKey);
-    const user = userKey === undefined ? undefined : this.#entries.get(userKey);
-    if (session?.value != null && session.value >= now) return true;
-    if (user?.value != null && issuedAt <= user.value) return true;
-    const fresh = (entry: Entry | undefined) =>
-      entry !== undefined && entry.at <= now && now - entry.at < ttl;
-    if (fresh(session) && (userKey === undefined || fresh(user))) return false;
+    const until = this.#facts.get(sessionKey);
+    if (until !== undefined && until >= now) return true;
+    const cutoff = userKey === undefined ? undefined : this.#facts.get(userKey);
+    if (cutoff !== undefined && issuedAt <= cutoff) return true;
+    const fresh = (key: string) => {
+      const at = this.#checked.get(key);
+      return at !== undefined && at <= now && now - at < ttl;
+    };
+    if (fresh(sessionKey) && (userKey === undefined || fresh(userKey))) return false;
     return undefined;
   }
 
-  record(key: string, value: number | null, now: number): void {
-    this.#entries.set(key, { value, at: now });
+  /** Records a store read of `key`: `value` is the fact found, or null. */
+  read(key: string, value: number | null, now: number): void {
+    this.#checked.set(key, now);
+    if (value !== null) this.learn(key, value);
   }
 
-  /** A user cutoff only moves forward locally: a stale read must not undo a local write-through. */
-  recordCutoff(key: string, cutoff: number | null, now: number): void {
-    const known = this.#entries.get(key)?.value;
-    this.record(key, known != null && (cutoff === null || known > cutoff) ? known : cutoff, now);
-  }
-
-  /** Same for a session: a read that missed (KV caches negatives) must not undo a local revocation. */
-  recordSession(key: string, until: number | null, now: number): void {
-    const known = this.#entries.get(key)?.value;
-    this.record(key, known != null && (until === null || known > until) ? known : until, now);
+  /**
+   * Records a fact (a local write, or one read). Facts only grow: a read that missed — KV caches
+   * negative lookups — or an older cutoff never undoes what this isolate already knows.
+   */
+  learn(key: string, value: number): void {
+    const known = this.#facts.get(key);
+    this.#facts.set(key, known === undefined ? value : Math.max(known, value));
   }
 }
 

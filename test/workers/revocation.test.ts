@@ -239,6 +239,44 @@ describe("reads per request", () => {
   });
 });
 
+describe("the memo keeps what this isolate revoked", () => {
+  it("even when the KV write failed, and through a flood of other sessions' lookups", async () => {
+    const time = clock(Date.now());
+    const { binding: counted, ops } = counting();
+    // Reads reach KV; writes fail, as on a free plan past its daily write cap.
+    const binding: KvBindingLike = {
+      get: counted.get,
+      put: () => Promise.reject(new Error("KV PUT failed: 429")),
+    };
+    const store = kvRevocationStore(binding, { now: time.now, memoSize: 4 });
+    const sessions = createSessions({
+      secrets,
+      now: time.now,
+      revocation: { store, onStoreError: () => undefined },
+    });
+    const jar = await login(sessions, `ada-${crypto.randomUUID()}`);
+    const stolen = new Jar();
+    stolen.set(sessions.cookieName, jar.get(sessions.cookieName) ?? "");
+    const session = await sessions.load(jar.request());
+    session.destroy();
+    const { revocationError } = await sessions.commit(session, new Headers());
+    expect(revocationError?.code).toBe("revocation_write_failed");
+    for (let i = 0; i < 10; i++) {
+      const other = await login(sessions, `user-${i}-${crypto.randomUUID()}`);
+      await sessions.load(other.request());
+    }
+    const readsBefore = ops.get;
+    expect((await sessions.load(stolen.request())).invalidReason).toBe("revoked");
+    expect(ops.get).toBe(readsBefore);
+  });
+
+  it("rejects nonsensical store options at start-up", () => {
+    for (const options of [{ memoTtl: -1 }, { margin: Number.NaN }, { memoSize: 0 }]) {
+      expect(() => kvRevocationStore(env.SESSIONS, options)).toThrow(/must be a number/);
+    }
+  });
+});
+
 describe("failures", () => {
   const broken = (how: "throw" | "hang"): KvBindingLike => ({
     get: () => (how === "throw" ? Promise.reject(new Error("KV GET failed: 503")) : new Promise(() => {})),
