@@ -1,5 +1,7 @@
 /** The demo's settings, all from `env`: secrets from `.dev.vars` or `wrangler secret put`, lifetimes from vars. */
 import { ConfigError, type SessionsOptions } from "sealed-session";
+import { kvRevocationStore } from "sealed-session/revocation";
+import { faultyKv } from "./faulty-kv.ts";
 
 export interface DemoBindings {
   /** KV namespace for revocations. */
@@ -10,6 +12,8 @@ export interface DemoBindings {
   SESSION_MAX_AGE?: string;
   /** Seconds; empty or "0" turns the idle timeout off. */
   SESSION_IDLE_TIMEOUT?: string;
+  /** Fault injection for `npm run load` only: see faulty-kv.ts. Never set it in production. */
+  KV_FAULT?: string;
 }
 
 /** What the demo keeps in a session. */
@@ -48,6 +52,8 @@ export function sessionOptions(env: DemoBindings): SessionsOptions {
       maxAge: seconds("SESSION_MAX_AGE", env.SESSION_MAX_AGE, false),
       idleTimeout: seconds("SESSION_IDLE_TIMEOUT", env.SESSION_IDLE_TIMEOUT, true),
       onInvalid: logRejectedCookie,
+      // Makes logout real: a revoked cookie replayed later is anonymous. Default policy: fail closed.
+      revocation: env.SESSIONS ? kvRevocationStore(faultyKv(env.SESSIONS, env.KV_FAULT)) : undefined,
     };
     optionsByEnv.set(env, options);
   }
