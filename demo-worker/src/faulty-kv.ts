@@ -3,11 +3,13 @@
  * outage of the revocation store does. Only the `KV_FAULT` variable turns it on, set when the
  * Worker starts (`wrangler dev --var KV_FAULT:...`); nothing in a request can switch it.
  *
- *   KV_FAULT="fail:<fromMs>-<toMs>"    every get and put rejects while Date.now() is in the window
- *   KV_FAULT="stall:<fromMs>-<toMs>"   every get and put waits for the window to end, then runs
+ *   KV_FAULT="fail:<from>-<to>"    every get and put rejects while the clock is in the window
+ *   KV_FAULT="stall:<from>-<to>"   every get and put waits for the window to end, then runs
+ *   KV_FAULT="fail:<from>-<to>,stall:<from>-<to>"   several windows
  *
- * Times are ms since the epoch (absolute: workerd freezes the clock at start-up, so "since start"
- * would mean nothing). Unset or empty, the binding is used as it is.
+ * `<from>` and `<to>` are ms since the epoch, or `+<ms>` after the wrapper was made: the isolate's
+ * first API request, which a script can time (workerd's clock stands still at start-up, so the
+ * module's load time is no anchor). Unset or empty, the binding is used as it is.
  */
 import { ConfigError } from "sealed-session";
 import type { KvBindingLike } from "sealed-session/revocation";
@@ -18,17 +20,21 @@ interface Fault {
   readonly to: number;
 }
 
-const FORMAT = /^(fail|stall):(\d{1,16})-(\d{1,16})$/;
+const FORMAT = /^(fail|stall):(\+?)(\d{1,16})-(\+?)(\d{1,16})$/;
 
-export function parseFault(value: string | undefined): Fault | undefined {
-  if (value === undefined || value.trim() === "") return undefined;
+/** The faults `value` asks for, with relative times counted from `now`. */
+export function parseFaults(value: string | undefined, now: number): Fault[] {
+  if (value === undefined || value.trim() === "") return [];
+  return value.split(",").map((part) => parseFault(part, now));
+}
+
+function parseFault(value: string, now: number): Fault {
   const match = FORMAT.exec(value.trim());
-  const from = Number(match?.[2]);
-  const to = Number(match?.[3]);
+  const time = (plus: string | undefined, ms: string | undefined) => (plus ? now : 0) + Number(ms);
+  const from = time(match?.[2], match?.[3]);
+  const to = time(match?.[4], match?.[5]);
   if (!match || !(from < to)) {
-    throw new ConfigError(
-      `KV_FAULT must be "fail:<fromMs>-<toMs>" or "stall:<fromMs>-<toMs>", not "${value}"`,
-    );
+    throw new ConfigError(`KV_FAULT must be "fail:<from>-<to>" or "stall:<from>-<to>" (ms), not "${value}"`);
   }
   return { mode: match[1] as Fault["mode"], from, to };
 }
@@ -41,13 +47,14 @@ export class InjectedKvFault extends Error {
   }
 }
 
-/** `binding` itself without a fault; otherwise a wrapper whose calls fail or stall inside the window. */
+/** `binding` itself without a fault; otherwise a wrapper whose calls fail or stall inside the windows. */
 export function faultyKv(binding: KvBindingLike, setting: string | undefined): KvBindingLike {
-  const fault = parseFault(setting);
-  if (fault === undefined) return binding;
+  const faults = parseFaults(setting, Date.now());
+  if (faults.length === 0) return binding;
   const gate = async () => {
     const now = Date.now();
-    if (now < fault.from || now >= fault.to) return;
+    const fault = faults.find(({ from, to }) => from <= now && now < to);
+    if (fault === undefined) return;
     if (fault.mode === "fail") throw new InjectedKvFault();
     await new Promise((resolve) => setTimeout(resolve, fault.to - now));
   };

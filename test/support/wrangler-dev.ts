@@ -1,0 +1,149 @@
+/**
+ * Starts the real `wrangler dev` (local mode, no account) on a free loopback port with a fresh KV
+ * directory, for tests and scripts outside vitest. `stop()` ends wrangler and workerd (its own
+ * process group) and removes the directory; call it in a `finally`.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const wrangler = join(root, "node_modules/wrangler/bin/wrangler.js");
+
+export interface WranglerDev {
+  /** `http://127.0.0.1:<port>` */
+  readonly base: string;
+  /** Everything wrangler printed so far, with SESSION_SECRETS blanked out. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export interface WranglerDevOptions {
+  /** `--var NAME:value` pairs; SESSION_SECRETS defaults to a random secret. */
+  readonly vars?: Record<string, string>;
+  /** ms to wait for "Ready on" and a first answer. Default 60000. */
+  readonly readyWithin?: number;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined)
+    return Promise.resolve();
+  const pid = child.pid;
+  return new Promise((resolve) => {
+    const force = setTimeout(() => {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {}
+    }, 5000);
+    child.once("exit", () => {
+      clearTimeout(force);
+      resolve();
+    });
+    try {
+      // The whole process group: wrangler runs workerd as a child.
+      process.kill(-pid, "SIGTERM");
+    } catch {
+      clearTimeout(force);
+      resolve();
+    }
+  });
+}
+
+export async function startWranglerDev(options: WranglerDevOptions = {}): Promise<WranglerDev> {
+  const port = await freePort();
+  const inspectorPort = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const persist = mkdtempSync(join(tmpdir(), "sealed-session-wrangler-"));
+  const vars = { SESSION_SECRETS: randomBytes(32).toString("base64url"), ...options.vars };
+  const child = spawn(
+    process.execPath,
+    [
+      wrangler,
+      "dev",
+      "--local",
+      "--ip=127.0.0.1",
+      `--port=${port}`,
+      `--inspector-port=${inspectorPort}`,
+      `--persist-to=${persist}`,
+      "--show-interactive-dev-session=false",
+      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+    ],
+    {
+      cwd: root,
+      detached: true, // its own process group, so stop() reaches workerd too
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
+    },
+  );
+  let output = "";
+  // wrangler lists the vars it was given: keep the secret's value out of anything we print.
+  const secretValues = vars.SESSION_SECRETS.split(",").filter((value) => value.trim() !== "");
+  const collect = (chunk: Buffer) => {
+    let text = chunk.toString();
+    for (const value of secretValues) text = text.replaceAll(value, "<SESSION_SECRETS>");
+    output += text;
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  // Stops wrangler if this process ends without calling stop() (an uncaught error, Ctrl-C).
+  const onExit = () => {
+    try {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, "SIGKILL");
+    } catch {}
+  };
+  process.once("exit", onExit);
+
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= stopProcess(child).then(() => {
+      process.off("exit", onExit);
+      rmSync(persist, { recursive: true, force: true });
+    });
+    return stopped;
+  };
+
+  const exited = new Promise<never>((_, reject) =>
+    child.once("exit", (code) => reject(new Error(`wrangler dev exited (${code}):\n${output}`))),
+  );
+  exited.catch(() => {});
+  const readyWithin = options.readyWithin ?? 60_000;
+  const ready = (async () => {
+    const deadline = Date.now() + readyWithin;
+    while (Date.now() < deadline) {
+      if (/Ready on/.test(output)) {
+        try {
+          const response = await fetch(`${base}/`);
+          await response.arrayBuffer();
+          return;
+        } catch {}
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`wrangler dev was not ready within ${readyWithin / 1000} s:\n${output}`);
+  })();
+  try {
+    await Promise.race([ready, exited]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { base, output: () => output, stop };
+}
