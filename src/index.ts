@@ -44,6 +44,7 @@ export {
   jwksHandler,
   type PublicJwks,
   type RegisteredClaims,
+  type SessionTokenOptions,
   type SignedTokenOptions,
   type SigningAlgorithm,
   type SigningKeyInput,

@@ -18,6 +18,8 @@ import {
   withTimeout,
 } from "../revocation/policy.ts";
 import type { RevocationOptions, RevocationStore } from "../revocation/types.ts";
+import { type SessionTokenOptions, sessionTokens } from "../token/session-tokens.ts";
+import type { ClaimValue, IssuedToken, PublicJwks, TokenVerification } from "../token/types.ts";
 import { decodeEnvelope, type Envelope, encodeEnvelope, FLAG_BROWSER_SESSION } from "./envelope.ts";
 import { Session, type SessionContext } from "./session.ts";
 import { TokenCache } from "./token-cache.ts";
@@ -60,6 +62,11 @@ export interface SessionsOptions {
   readonly ironSuffix?: string;
   /** Clock in ms since the epoch, for tests. */
   readonly now?: () => number;
+  /**
+   * Bearer tokens issued from sessions, for APIs and other services (docs/tokens.md). `load` never
+   * reads `Authorization`: bearer requests go through `verifyToken`, explicitly.
+   */
+  readonly tokens?: SessionTokenOptions;
 }
 
 export interface Sessions<Data extends object, Flash extends object> {
@@ -80,6 +87,17 @@ export interface Sessions<Data extends object, Flash extends object> {
   revokeUser(userId: string, options?: CommitOptions): Promise<void>;
   /** Bytes of cookie (names and values) the session would take if committed now. No crypto. */
   estimateSize(session: Session<Data, Flash>): number;
+  /** Issues a bearer token for a logged-in session (`tokens` option). Throws `TypeError` when anonymous. */
+  issueToken(
+    session: Session<Data, Flash>,
+    options?: { readonly claims?: Record<string, ClaimValue> },
+  ): Promise<IssuedToken<Record<string, ClaimValue>>>;
+  /** Verifies a request's `Authorization: Bearer` token (or a token). Never throws for a bad token. */
+  verifyToken(
+    input: Request | Headers | string | null | undefined,
+  ): Promise<TokenVerification<Record<string, ClaimValue>>>;
+  /** The public keys of signed tokens, for `/.well-known/jwks.json`. */
+  jwks(): Promise<PublicJwks>;
 }
 
 export interface CommitOptions {
@@ -190,6 +208,12 @@ export function createSessions<
   const config = resolve(options);
   const { keyring, cookie } = config;
   const revocation = resolveRevocation(options.revocation);
+  const bearer = sessionTokens(options);
+  const tokensOf = () => {
+    if (bearer === undefined)
+      throw new ConfigError("bearer tokens need the `tokens` option of createSessions");
+    return bearer;
+  };
   // The newest user cutoff this manager wrote: ids issued later get a strictly later issuedAt.
   let lastCutoff = Number.NEGATIVE_INFINITY;
   const issueTime = () => Math.max(config.context.now(), lastCutoff + 1);
@@ -497,7 +521,16 @@ export function createSessions<
     return 7 + kid.length + 1 + salt + 1 + 22 + 1 + b64len(cipher) + 2 + salt + 1 + 43 + suffix.length;
   }
 
-  return { cookieName: cookie.name, load, commit, revokeUser, estimateSize };
+  return {
+    cookieName: cookie.name,
+    load,
+    commit,
+    revokeUser,
+    estimateSize,
+    issueToken: async (session, issueOptions) => tokensOf().issue(session, issueOptions),
+    verifyToken: async (input) => tokensOf().verify(input),
+    jwks: async () => tokensOf().jwks(),
+  };
 }
 
 const b64len = (bytes: number) => Math.ceil((bytes * 4) / 3);
