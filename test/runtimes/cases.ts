@@ -29,9 +29,8 @@ export function registerCases(
   runner: Runner,
 ): void {
   console.log(`[runtime] ${runtime}: ${describeRuntime()}`);
-  console.log(
-    `[library] ${runtime}: ${library.slice(library.lastIndexOf("/", library.lastIndexOf("/") - 1) + 1)}`,
-  );
+  // The last two segments say enough: "src/index.ts" (sources) or "dist/index.js" (built package).
+  console.log(`[library] ${runtime}: ${library.split("/").slice(-2).join("/")}`);
   const skips = SKIPS[runtime];
   const used = new Set<string>();
   const files = [...modules.keys()].sort();

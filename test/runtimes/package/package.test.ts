@@ -53,8 +53,7 @@ test("publint finds no error, warning or suggestion", async () => {
 
 test("attw --pack: types resolve for ESM consumers (node16 and bundler)", () => {
   const { status, output } = run(process.execPath, [bin("attw"), "--pack", ".", "--profile", "esm-only"]);
-  console.log(output.trim());
-  assert.equal(status, 0, "attw reported a problem (table above)");
+  assert.equal(status, 0, output);
 });
 
 test("engines names the oldest Node the runtimes run tests on (scripts/runtimes.mjs, node20)", () => {
