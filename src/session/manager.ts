@@ -4,7 +4,7 @@ import { openToken } from "../codec/open.ts";
 import { FORMATS, type Format, type Opened } from "../codec/types.ts";
 import { COOKIE_BYTES, type CookieOptions, type ResolvedCookie, resolveCookie } from "../cookie/options.ts";
 import { readSessionCookie } from "../cookie/read.ts";
-import { clearCookieHeader, maxTokenBytes, setCookieHeaders } from "../cookie/write.ts";
+import { clearCookieHeader, maxTokenBytes, setCookieHeaders, splitToken } from "../cookie/write.ts";
 import { ConfigError, type ReasonCode, UnsealError } from "../errors.ts";
 import { IRON_SALT_BYTES, Keyring, parseSecrets, type SecretInput } from "../keyring.ts";
 import { utf8 } from "../lib/bytes.ts";
@@ -60,6 +60,12 @@ export interface SessionsOptions {
   readonly cacheControl?: string | false;
   /** Appended to iron tokens, e.g. `"~2"` so iron-session v8 reads them. */
   readonly ironSuffix?: string;
+  /**
+   * Load plain iron values (iron-session's cookies) as existing sessions, for migrating from
+   * iron-session. Needs `"iron"` in `format`. Off by default: with it, any iron token sealed under
+   * these secrets (e.g. by `seal(…, { format: "iron" })` elsewhere in your app) would be accepted too.
+   */
+  readonly adoptIronSessions?: boolean;
   /** Clock in ms since the epoch, for tests. */
   readonly now?: () => number;
   /**
@@ -116,6 +122,7 @@ export interface CommitResult {
 const COMMITTED: CommitResult = Object.freeze({ revocationError: undefined });
 
 interface Resolved {
+  readonly adoptIronSessions: boolean;
   readonly keyring: Keyring;
   readonly write: Format;
   readonly read: readonly Format[];
@@ -185,7 +192,14 @@ function resolve(options: SessionsOptions): Resolved {
     throw new ConfigError('`ironSuffix` must look like "~2" (what iron-session v8 expects)');
   }
   const now = options.now ?? Date.now;
+  const adoptIronSessions = options.adoptIronSessions ?? false;
+  if (adoptIronSessions && !formats.includes("iron")) {
+    throw new ConfigError(
+      '`adoptIronSessions` reads iron-session cookies: add "iron" to `format`, e.g. ["jwe", "iron"]',
+    );
+  }
   return {
+    adoptIronSessions,
     keyring,
     write: formats[0]!,
     read: formats,
@@ -271,6 +285,7 @@ export function createSessions<
       if (decoded) {
         envelope = decoded;
       } else if (
+        config.adoptIronSessions &&
         opened.format === "iron" &&
         typeof value === "object" &&
         value !== null &&
@@ -403,9 +418,15 @@ export function createSessions<
       maxAge = Math.min(MAX_COOKIE_AGE, Math.max(1, Math.floor((deadline - now) / 1000) - 1));
     }
     const values = setCookieHeaders(token, cookie, maxAge, session._present);
-    const bytes = token.length + cookie.name.length;
-    if (bytes >= cookie.warnAt && options.onLargeCookie) {
-      options.onLargeCookie({ bytes, limit: maxTokenBytes(cookie), cookie: cookie.name });
+    if (options.onLargeCookie && token.length + cookie.name.length >= cookie.warnAt) {
+      // Count what the browser stores: every chunk's name and value.
+      const bytes = splitToken(token, cookie).reduce(
+        (sum, [name, value]) => sum + name.length + value.length,
+        0,
+      );
+      if (bytes >= cookie.warnAt) {
+        options.onLargeCookie({ bytes, limit: cookie.maxChunks * COOKIE_BYTES, cookie: cookie.name });
+      }
     }
     for (const value of values) headers.append("set-cookie", value);
     setCacheControl();

@@ -88,6 +88,7 @@ export default (t: Suite) => {
       const sessions = createSessions<typeof data>({
         secrets: [{ id: "1", secret }],
         format: ["jwe", "iron"],
+        adoptIronSessions: true,
         cookie: { name: "app" },
       });
       const legacy = await library.sealData(data, { password: secret });
@@ -113,11 +114,33 @@ export default (t: Suite) => {
     assert.equal(session.invalidReason, "malformed");
   });
 
+  t.test("without adoptIronSessions, a plain iron value (e.g. from seal()) is not a session", async () => {
+    const sessions = createSessions({
+      secrets: [{ id: "1", secret }],
+      format: ["jwe", "iron"],
+      cookie: { name: "app" },
+    });
+    for (const token of [
+      await ironSession.sealData(data, { password: secret }),
+      await seal(data, { secrets: [{ id: "1", secret }], format: "iron" }),
+    ]) {
+      const session = await sessions.load(requestWithCookie(`${sessions.cookieName}=${token}`));
+      assert.equal(session.isNew, true);
+      assert.equal(session.invalidReason, "malformed");
+    }
+    assert.throws(
+      () => createSessions({ secrets: secret, adoptIronSessions: true }),
+      (error: Error & { code?: string }) =>
+        error.code === "invalid_config" && /adoptIronSessions/.test(error.message),
+    );
+  });
+
   t.test("an adopted iron-session cookie keeps its remaining lifetime, capped by maxAge", async () => {
     const time = clock(Date.now());
     const sessions = createSessions({
       secrets: secret,
       format: ["jwe", "iron"],
+      adoptIronSessions: true,
       maxAge: 3600,
       now: time.now,
     });
