@@ -150,9 +150,13 @@ describe("the demo under wrangler dev", () => {
     expect(await login.json()).toEqual({ user: "ada" });
     expect(await me()).toMatchObject({ user: "ada", views: 3 });
 
+    const copy = jar.get(COOKIE)!;
     const logout = await send("POST", "/api/logout");
     expect(logout.status).toBe(200);
     expect(jar.names()).toEqual([]);
+    // The logout was recorded in KV: a copy of the old cookie is anonymous now.
+    const replay = await fetch(`${base}/api/me`, { headers: { cookie: `${COOKIE}=${copy}` } });
+    expect(await replay.json()).toMatchObject({ user: null, invalidReason: "revoked" });
     expect(await me()).toMatchObject({ user: null, views: 1 });
     expect((await send("POST", "/api/logout-all")).status).toBe(401);
   });

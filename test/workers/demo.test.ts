@@ -153,6 +153,35 @@ describe("the JSON API", () => {
   });
 });
 
+describe("logout is real (revocation on the SESSIONS KV)", () => {
+  it("a cookie copied before logout comes back anonymous, with reason revoked", async () => {
+    const { json, send, jar } = client();
+    await json("POST", "/api/login", { user: "replayed" });
+    const copy = jar.get(COOKIE)!;
+    await send("POST", "/api/logout");
+    const thief = client();
+    thief.jar.set(COOKIE, copy);
+    expect(await thief.me()).toMatchObject({ user: null, invalidReason: "revoked", views: 1 });
+  });
+
+  it("log out everywhere ends the user's sessions on other devices, not other users'", async () => {
+    const laptop = client();
+    const phone = client();
+    const someoneElse = client();
+    await laptop.json("POST", "/api/login", { user: "everywhere" });
+    await phone.json("POST", "/api/login", { user: "everywhere" });
+    await someoneElse.json("POST", "/api/login", { user: "bystander" });
+    expect((await phone.me()).user).toBe("everywhere");
+
+    expect((await laptop.send("POST", "/api/logout-all")).status).toBe(200);
+    expect(await phone.me()).toMatchObject({ user: null, invalidReason: "revoked" });
+    expect((await someoneElse.me()).user).toBe("bystander");
+    // Logging in again afterwards works: the cutoff only covers sessions issued before it.
+    await phone.json("POST", "/api/login", { user: "everywhere" });
+    expect(await phone.me()).toMatchObject({ user: "everywhere", invalidReason: null });
+  });
+});
+
 describe("request rules", () => {
   it("a body that is not application/json is refused with 415", async () => {
     const { send } = client();
