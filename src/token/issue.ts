@@ -1,5 +1,5 @@
 import { EncryptJWT, SignJWT } from "jose";
-import { SessionDestroyedError } from "../errors.ts";
+import { ConfigError, SessionDestroyedError } from "../errors.ts";
 import { b64u, randomBytes } from "../lib/bytes.ts";
 import { toJson } from "../lib/json.ts";
 import { signingKeys, type TokenConfig } from "./config.ts";
@@ -54,9 +54,12 @@ export async function issueToken<Claims extends object>(
   let token: string;
   if (config.format === "jws") {
     const key = (await signingKeys(config))[0]!;
+    if (key.signKey === undefined) {
+      throw new ConfigError("these tokens are verify-only: `signingKeys` lists no private key to sign with");
+    }
     token = await new SignJWT(claims)
       .setProtectedHeader({ alg: key.alg, typ: config.type, kid: key.kid })
-      .sign(key.signKey!);
+      .sign(key.signKey);
   } else {
     const keyring = config.keyring!;
     if (!keyring.isReady) await keyring.ready();

@@ -48,7 +48,8 @@ export function parseSigningKeys(input: unknown): SigningKeySpec[] {
   const specs = items.map((item, index) =>
     parseOne(item, items.length > 1 ? `signingKeys[${index}]` : "signingKeys"),
   );
-  if (specs[0]!.privateJwk === undefined) {
+  // All public: a verify-only service. Otherwise the first key signs, so it must be the private one.
+  if (specs[0]!.privateJwk === undefined && specs.some((spec) => spec.privateJwk !== undefined)) {
     throw new ConfigError("the first of `signingKeys` signs, so it must be a private JWK (with `d`)");
   }
   const kids = specs.map((spec) => spec.kid).filter((kid) => kid !== undefined);

@@ -125,7 +125,8 @@ export interface SignedTokenOptions<Claims extends object> extends CommonTokenOp
   /**
    * Private JWKs, newest first: the first signs, all verify, the JWKS lists the public half of each.
    * A JWK, its JSON text (e.g. an environment variable), a JSON array or `{ "keys": [...] }` of them.
-   * Keys after the first may be public-only. Keep private keys out of your code; see `generateSigningKey`.
+   * Keys after the first may be public-only; all public makes a verify-only instance (`issue` throws).
+   * Keep private keys out of your code; see `generateSigningKey`.
    */
   readonly signingKeys: SigningKeyInput | readonly SigningKeyInput[];
   readonly secrets?: never;

@@ -434,7 +434,7 @@ export default (t: Suite) => {
       const cases: unknown[] = [
         { ...base },
         { ...base, signingKeys: key.privateJwk, secrets: generateSecret() },
-        { ...base, signingKeys: key.publicJwk },
+        { ...base, signingKeys: [key.publicJwk, key.privateJwk] },
         { ...base, signingKeys: JSON.stringify({ kty: "oct", k: d }) },
         { ...base, signingKeys: { kty: "RSA", n: "AQAB", e: "AQAB", d } },
         { ...base, signingKeys: { ...JSON.parse(key.privateJwk), alg: "ES256" } },
@@ -452,6 +452,11 @@ export default (t: Suite) => {
           (error: unknown) => error instanceof ConfigError && !error.message.includes(d),
         );
       }
+      // Public keys only: a service that verifies (and checks revocation) but cannot issue.
+      const { session, tokens } = await setup({ signingKeys: key.privateJwk });
+      const verifier = createTokens({ ...base, signingKeys: key.publicJwk, now: () => T0 });
+      assert.equal((await verifier.verify((await tokens.issue(session)).token)).ok, true);
+      await assert.rejects(verifier.issue(session), ConfigError);
       const encrypted = createTokens({ ...base, secrets: generateSecret() });
       await assert.rejects(encrypted.jwks(), ConfigError);
     },

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { generateSecret, generateSigningKey } from "sealed-session";
@@ -46,5 +47,15 @@ describe("examples/token-hono.ts with examples/token-service.ts, over loopback H
     expect(await revoked.json()).toEqual({ error: "revoked" });
     // As the docs say: a service that checks only the JWKS cannot see the revocation before `exp`.
     expect(await userOf(new Request("https://other.example/", withToken))).toBe("alice");
+  });
+});
+
+describe("docs/tokens.md", () => {
+  it("quotes the token examples verbatim", () => {
+    const docs = readFileSync(new URL("../../docs/tokens.md", import.meta.url), "utf8");
+    for (const example of ["token-hono.ts", "token-service.ts"]) {
+      const source = readFileSync(new URL(`../../examples/${example}`, import.meta.url), "utf8").trimEnd();
+      expect(docs.includes(`\`\`\`ts\n${source}\n\`\`\``), example).toBe(true);
+    }
   });
 });
