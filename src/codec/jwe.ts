@@ -42,7 +42,8 @@ export async function openJwe(keyring: Keyring, info: string, token: string): Pr
     !BASE64URL.test(parts[0]!) ||
     !BASE64URL.test(parts[2]) ||
     !BASE64URL.test(parts[3]!) ||
-    !BASE64URL.test(parts[4])
+    !BASE64URL.test(parts[4]) ||
+    !parts.every(isCanonical)
   ) {
     throw new UnsealError("malformed");
   }
@@ -86,4 +87,18 @@ export async function openJwe(keyring: Keyring, info: string, token: string): Pr
     };
   }
   throw new UnsealError(known ? "bad_seal" : "unknown_key");
+}
+
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/**
+ * True when a base64url segment has no stray bits in its last character. jose decodes such
+ * spellings to the same bytes; rejecting them gives every token exactly one spelling.
+ */
+function isCanonical(segment: string): boolean {
+  const rest = segment.length % 4;
+  if (rest === 0) return true;
+  if (rest === 1) return false;
+  const last = ALPHABET.indexOf(segment[segment.length - 1]!);
+  return (last & (rest === 2 ? 0b1111 : 0b11)) === 0;
 }

@@ -129,6 +129,22 @@ export default (t: Suite) => {
     });
   }
 
+  t.test(
+    "jwe: a non-canonical spelling of the same bytes is malformed (one token, one spelling)",
+    async () => {
+      const token = await validToken("jwe");
+      const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+      // The 22-character tag ends in a character whose low 4 bits are unused; setting one keeps the bytes.
+      const last = alphabet.indexOf(token.at(-1)!);
+      assert.equal(last & 0b1111, 0);
+      const respelled = token.slice(0, -1) + alphabet[last + 1];
+      const { sessions, events } = managers("jwe");
+      const session = await sessions.load(requestWithCookie(`${NAME}=${respelled}`));
+      assert.equal(session.invalidReason, "malformed");
+      assert.equal(events.length, 1);
+    },
+  );
+
   t.test("an oversized cookie is too_large", async () => {
     await expectRejected("jwe", `${NAME}=${"A".repeat(20_000)}`, "too_large");
   });
