@@ -8,7 +8,7 @@
  * `expireIn` is a hint (deletion may come late), so every value carries its expiry and reads check it.
  */
 import { atLeast, ttlSeconds, userKeyId } from "./keys.ts";
-import { RevocationMemo } from "./memo.ts";
+import { isRevokedBy, RevocationMemo } from "./memo.ts";
 import type { RevocationQuery, RevocationStore, SessionRevocation, UserRevocation } from "./types.ts";
 
 type KeyPart = string | number | bigint | boolean | Uint8Array;
@@ -64,13 +64,15 @@ export function denoKvRevocationStore(
       if (known !== undefined) return known;
       const entries = await kv.getMany(uKey === undefined ? [sKey] : [sKey, uKey]);
       const time = now();
-      const until = entries[0]?.value;
-      memo.read(sName, typeof until === "number" && until >= time ? until : null, time);
-      if (uName !== undefined) {
-        const fact = entries[1]?.value;
-        memo.read(uName, isUserFact(fact) && fact.until >= time ? fact.cutoff : null, time);
-      }
-      return memo.answer(sName, uName, issuedAt, time, Number.POSITIVE_INFINITY) === true;
+      const stored = entries[0]?.value;
+      const fact = entries[1]?.value;
+      const until = typeof stored === "number" && stored >= time ? stored : null;
+      const cutoff = isUserFact(fact) && fact.until >= time ? fact.cutoff : null;
+      memo.read(sName, until, time);
+      if (uName !== undefined) memo.read(uName, cutoff, time);
+      return (
+        isRevokedBy(until, cutoff, issuedAt, time) || memo.answer(sName, uName, issuedAt, time, 0) === true
+      );
     },
 
     async revokeSession({ sessionId, until }: SessionRevocation) {

@@ -8,7 +8,7 @@
  * One bulk `get` (one KV operation) answers a request, behind a per-isolate memo.
  */
 import { atLeast, ttlSeconds, userKeyId } from "./keys.ts";
-import { parseMs, RevocationMemo } from "./memo.ts";
+import { isRevokedBy, parseMs, RevocationMemo } from "./memo.ts";
 import type { RevocationQuery, RevocationStore, SessionRevocation, UserRevocation } from "./types.ts";
 
 /** The part of a `KVNamespace` binding this store uses (structural, so `src/` needs no Workers types). */
@@ -79,9 +79,15 @@ export function kvRevocationStore(
         cacheTtl,
       });
       const time = now();
-      memo.read(sKey, parseMs(values.get(sKey)), time);
-      if (uKey !== undefined) memo.read(uKey, parseMs(values.get(uKey)), time);
-      return memo.answer(sKey, uKey, issuedAt, time, Number.POSITIVE_INFINITY) === true;
+      const until = parseMs(values.get(sKey));
+      const cutoff = uKey === undefined ? null : parseMs(values.get(uKey));
+      memo.read(sKey, until, time);
+      if (uKey !== undefined) memo.read(uKey, cutoff, time);
+      // Decide from the values read (the memo is bounded and may already have dropped them), plus
+      // what this isolate revoked itself, which a cached negative read may not show yet.
+      return (
+        isRevokedBy(until, cutoff, issuedAt, time) || memo.answer(sKey, uKey, issuedAt, time, 0) === true
+      );
     },
 
     async revokeSession({ sessionId, until }: SessionRevocation) {

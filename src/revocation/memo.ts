@@ -58,6 +58,16 @@ export class RevocationMemo {
   }
 }
 
+/** The rule every store applies to what it read: a live session fact, or a cutoff at or after issue. */
+export function isRevokedBy(
+  until: number | null,
+  cutoff: number | null,
+  issuedAt: number,
+  now: number,
+): boolean {
+  return (until !== null && until >= now) || (cutoff !== null && issuedAt <= cutoff);
+}
+
 /** Parses a stored decimal ms value; anything else counts as absent. */
 export function parseMs(value: string | null | undefined): number | null {
   if (value == null || !/^\d{1,16}$/.test(value)) return null;

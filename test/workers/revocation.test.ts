@@ -270,6 +270,17 @@ describe("the memo keeps what this isolate revoked", () => {
     expect(ops.get).toBe(readsBefore);
   });
 
+  it("answers from what it read, however small the memo", async () => {
+    const now = Date.now();
+    const [sessionId, userId] = [crypto.randomUUID(), `ada-${crypto.randomUUID()}`];
+    // Another isolate revokes the id, and the user's sessions up to an earlier time.
+    const elsewhere = kvRevocationStore(counting().binding);
+    await elsewhere.revokeUser({ userId, cutoff: now - 60_000, until: now + 60_000 });
+    await elsewhere.revokeSession({ sessionId, until: now + 60_000 });
+    const tiny = kvRevocationStore(counting().binding, { memoSize: 1 });
+    expect(await tiny.isRevoked({ sessionId, userId, issuedAt: now - 1000 })).toBe(true);
+  });
+
   it("rejects nonsensical store options at start-up", () => {
     for (const options of [{ memoTtl: -1 }, { margin: Number.NaN }, { memoSize: 0 }]) {
       expect(() => kvRevocationStore(env.SESSIONS, options)).toThrow(/must be a number/);
