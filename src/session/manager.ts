@@ -96,7 +96,7 @@ export interface Sessions<Data extends object, Flash extends object> {
   /** Issues a bearer token for a logged-in session (`tokens` option). Throws `TypeError` when anonymous. */
   issueToken(
     session: Session<Data, Flash>,
-    options?: { readonly claims?: Record<string, ClaimValue> },
+    options?: { readonly claims?: Record<string, ClaimValue | undefined> },
   ): Promise<IssuedToken<Record<string, ClaimValue>>>;
   /** Verifies a request's `Authorization: Bearer` token (or a token). Never throws for a bad token. */
   verifyToken(

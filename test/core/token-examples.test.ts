@@ -5,6 +5,7 @@ import { generateSecret, generateSigningKey } from "sealed-session";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tokenApp } from "../../examples/token-hono.ts";
 import { createVerifier } from "../../examples/token-service.ts";
+import worker from "../../examples/token-sessions.ts";
 
 const app = tokenApp({ secrets: generateSecret(), signingKeys: (await generateSigningKey()).privateJwk });
 let server: ReturnType<typeof serve>;
@@ -50,10 +51,29 @@ describe("examples/token-hono.ts with examples/token-service.ts, over loopback H
   });
 });
 
+describe("examples/token-sessions.ts (the manager's tokens option)", () => {
+  it("issues a token with the listed claim from the cookie session; the API reads only the bearer token", async () => {
+    const env = {
+      SESSION_SECRETS: generateSecret(),
+      TOKEN_SIGNING_KEYS: (await generateSigningKey()).privateJwk,
+    };
+    const call = (path: string, headers: Record<string, string> = {}, method = "POST") =>
+      worker.fetch(new Request(`https://app.example${path}`, { method, headers }), env);
+    expect((await call("/token")).status).toBe(401);
+    const cookie = (await call("/login")).headers.getSetCookie()[0]!.split(";")[0]!;
+    const { token } = (await (await call("/token", { cookie })).json()) as { token: string };
+    const me = await call("/api/me", { authorization: `Bearer ${token}` }, "GET");
+    expect(await me.json()).toEqual({ user: "alice", role: "editor" });
+    const cookieOnly = await call("/api/me", { cookie }, "GET");
+    expect(cookieOnly.status).toBe(401);
+    expect(await cookieOnly.json()).toEqual({ error: "missing" });
+  });
+});
+
 describe("docs/tokens.md", () => {
   it("quotes the token examples verbatim", () => {
     const docs = readFileSync(new URL("../../docs/tokens.md", import.meta.url), "utf8");
-    for (const example of ["token-hono.ts", "token-service.ts"]) {
+    for (const example of ["token-hono.ts", "token-service.ts", "token-sessions.ts"]) {
       const source = readFileSync(new URL(`../../examples/${example}`, import.meta.url), "utf8").trimEnd();
       expect(docs.includes(`\`\`\`ts\n${source}\n\`\`\``), example).toBe(true);
     }
