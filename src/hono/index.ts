@@ -45,6 +45,9 @@ export function sessions<
   if (typeof options !== "function") cache.get(options);
 
   return createMiddleware<SessionEnv<Data, Flash>>(async (c, next) => {
+    // Mounted twice (on an app and again on a sub-app)? The outer one loads and commits; a second
+    // load would put a second session on the context and a second Set-Cookie on the response.
+    if (c.get("session") !== undefined) return next();
     const manager = cache.get(
       resolveOptions(options, c, "check what it reads from c.env (undefined under app.request without env)"),
     );

@@ -215,6 +215,24 @@ describe("sessions() on every kind of response", () => {
   });
 });
 
+describe("mounted twice", () => {
+  it("on an app and on a sub-app: one session, one commit, the handler's changes kept", async () => {
+    // refreshAfter 0: every request with a cookie re-seals, so two sessions would both be written.
+    const options = { secrets: SECRET, idleTimeout: 600, refreshAfter: 0 };
+    const inner = new Hono().use(sessions<Data>(options)).get("/", (c) => {
+      c.var.session.data.n = (c.var.session.data.n ?? 0) + 1;
+      return c.text(String(c.var.session.data.n));
+    });
+    const outer = new Hono().use(sessions<Data>(options)).route("/sub", inner);
+    const jar = new CookieJar();
+    for (const expected of ["1", "2", "3"]) {
+      const response = jar.store(await outer.request(`${BASE}/sub`, { headers: jar.headers() }));
+      expect(await response.text()).toBe(expected);
+      expect(sessionCookies(response)).toHaveLength(1);
+    }
+  });
+});
+
 describe("chunked cookies", () => {
   const app = responseKinds();
 
