@@ -4,6 +4,7 @@ import { sessionsFor, withSessions } from "sealed-session/workers";
 import { describe, expect, it } from "vitest";
 import workerFetch from "../../examples/worker-fetch.ts";
 import workerHelper from "../../examples/worker-helper.ts";
+import { ManagerCache } from "../../src/workers/manager-cache.ts";
 import { CookieJar } from "../demo/cookie-jar.ts";
 
 const COOKIE = "__Host-session";
@@ -109,5 +110,58 @@ describe("withSessions", () => {
     await expect(worker.fetch(new Request(URL_), {}, createExecutionContext())).rejects.toBeInstanceOf(
       CookieTooLargeError,
     );
+  });
+});
+
+describe("the manager cache behind both helpers", () => {
+  const secret = generateSecret();
+
+  it("compares data by value (key order and undefined fields aside) and functions by identity", () => {
+    const cache = new ManagerCache<object, object>();
+    const onInvalid = () => {};
+    const first = cache.get({
+      secrets: [secret],
+      maxAge: 60,
+      cookie: { name: "a", sameSite: "strict" },
+      onInvalid,
+    });
+    expect(
+      cache.get({
+        onInvalid,
+        cookie: { sameSite: "strict", name: "a" },
+        maxAge: 60,
+        secrets: [secret],
+        now: undefined,
+      }),
+    ).toBe(first);
+    expect(
+      cache.get({ secrets: [secret], maxAge: 60, cookie: { name: "a", sameSite: "strict" }, onInvalid() {} }),
+    ).not.toBe(first);
+    expect(
+      cache.get({ secrets: [secret], maxAge: 61, cookie: { name: "a", sameSite: "strict" }, onInvalid }),
+    ).not.toBe(first);
+    expect(cache.builds).toBe(3);
+  });
+
+  it("warns once when an options function keeps producing new configurations", () => {
+    const cache = new ManagerCache<object, object>();
+    const warnings: unknown[] = [];
+    const original = console.warn;
+    console.warn = (message: unknown) => warnings.push(message);
+    try {
+      for (let i = 0; i < 70; i++) cache.get({ secrets: secret, onInvalid: () => {} });
+    } finally {
+      console.warn = original;
+    }
+    expect(cache.builds).toBe(70);
+    expect(warnings).toHaveLength(1);
+    expect(String(warnings[0])).toMatch(/once per env/);
+    expect(String(warnings[0])).not.toContain(secret);
+  });
+
+  it("caches nothing for a configuration that fails, so a fix takes effect", () => {
+    const cache = new ManagerCache<object, object>();
+    expect(() => cache.get({ secrets: "short" })).toThrow(ConfigError);
+    expect(cache.builds).toBe(0);
   });
 });
