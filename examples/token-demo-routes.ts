@@ -6,12 +6,22 @@
  *   // demo-worker/src/index.ts:
  *   app.get("/.well-known/jwks.json", jwksRoute((c) => demoTokens(c.env)));
  *
+ * With a revocation store in the session options, pass it too — `demoTokens(env, sessionOptions(env).revocation)` —
+ * so logout and "log out everywhere" reach tokens. `scripts/dev.mjs` can call `ensureDevVarsSigningKey(devVars)`
+ * from `scripts/gen-signing-key.mjs` to write TOKEN_SIGNING_KEYS on first run.
+ *
  * POST /api/token     → 200 {"token": "<jws>", "expiresAt": <epoch seconds>} for the logged-in user, 401 when anonymous
  * GET  /api/token/me  → 200 {"user": "<name>", ...} with a bearer token only; 401 {"error": "<reason>"} otherwise
  * GET  /.well-known/jwks.json → the public keys
  */
 import { Hono } from "hono";
-import { ConfigError, createTokens, type RevocationStore, type Tokens } from "sealed-session";
+import {
+  ConfigError,
+  createTokens,
+  type RevocationOptions,
+  type RevocationStore,
+  type Tokens,
+} from "sealed-session";
 import { bearerAuth, type SessionEnv } from "sealed-session/hono";
 
 export const DEMO_ISSUER = "sealed-session-demo";
@@ -33,7 +43,7 @@ const tokensByEnv = new WeakMap<object, Tokens>();
  * The demo's tokens: signed (EdDSA), 5 minutes, `iss` "sealed-session-demo", `aud` "sealed-session-demo-api".
  * Pass the sessions' revocation store so logout and "log out everywhere" reach tokens too.
  */
-export function demoTokens(env: TokenBindings, revocation?: RevocationStore): Tokens {
+export function demoTokens(env: TokenBindings, revocation?: RevocationStore | RevocationOptions): Tokens {
   let tokens = tokensByEnv.get(env);
   if (tokens === undefined) {
     if (typeof env.TOKEN_SIGNING_KEYS !== "string" || env.TOKEN_SIGNING_KEYS.trim() === "") {
