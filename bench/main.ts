@@ -117,6 +117,11 @@ export const RATIOS: readonly RatioDef[] = [
     note: "hand-written compact JWE (same format as ours) ÷ floor",
   },
   {
+    key: "roundtrip_jose_compact_over_floor",
+    of: (r) => div(at(r, "rt_jose_compact"), at(r, "rt_floor_gcm")),
+    note: "jose CompactEncrypt/compactDecrypt, same header as ours ÷ floor",
+  },
+  {
     key: "roundtrip_jose_over_floor",
     of: (r) => div(at(r, "rt_jose_jwt"), at(r, "rt_floor_gcm")),
     note: "jose EncryptJWT/jwtDecrypt with a CryptoKey ÷ floor",
@@ -172,6 +177,7 @@ function table(report: Report): string {
     ["ours_iron", "ours seal/unseal iron"],
     ["manager_jwe", "ours manager jwe"],
     ["manager_iron", "ours manager iron"],
+    ["jose_compact", "jose compact JWE"],
     ["jose_jwt", "jose JWT (CryptoKey)"],
     ["ironsession", "iron-session v9"],
     ["hapi_iron", "@hapi/iron"],
