@@ -7,25 +7,32 @@ import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const devVars = `${root}.dev.vars`;
-
-const current = existsSync(devVars) ? readFileSync(devVars, "utf8") : "";
-if (!/^\s*SESSION_SECRETS\s*=\s*\S/m.test(current)) {
+/** Adds a random SESSION_SECRETS to the .dev.vars file at `path` unless it has one. True when it wrote. */
+export function ensureDevSecret(path) {
+  const current = existsSync(path) ? readFileSync(path, "utf8") : "";
+  if (/^\s*SESSION_SECRETS\s*=\s*\S/m.test(current)) return false;
   const secret = randomBytes(32).toString("base64url");
   const separator = current === "" || current.endsWith("\n") ? "" : "\n";
   appendFileSync(
-    devVars,
+    path,
     `${separator}# Written by npm start. Newest first, comma-separated, each >= 32 characters.\nSESSION_SECRETS="${secret}"\n`,
   );
-  console.log("npm start: wrote a new random SESSION_SECRETS to .dev.vars (git-ignored; never commit it).");
+  return true;
 }
 
-const wrangler = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url));
-const child = spawn(process.execPath, [wrangler, "dev", "--local", ...process.argv.slice(2)], {
-  cwd: root,
-  stdio: "inherit",
-  env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-});
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
-child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+function main() {
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  if (ensureDevSecret(`${root}.dev.vars`)) {
+    console.log("npm start: wrote a new random SESSION_SECRETS to .dev.vars (git-ignored; never commit it).");
+  }
+  const wrangler = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url));
+  const child = spawn(process.execPath, [wrangler, "dev", "--local", ...process.argv.slice(2)], {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
+  for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
+  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) main();

@@ -1,0 +1,2 @@
+/** Adds a random SESSION_SECRETS to the .dev.vars file at `path` unless it has one. True when it wrote. */
+export function ensureDevSecret(path: string): boolean;
