@@ -1,7 +1,8 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { ConfigError, CookieTooLargeError, generateSecret } from "sealed-session";
 import { sessionsFor, withSessions } from "sealed-session/workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import workerFetch from "../../examples/worker-fetch.ts";
 import workerHelper from "../../examples/worker-helper.ts";
 import { ManagerCache } from "../../src/workers/manager-cache.ts";
@@ -72,6 +73,26 @@ describe("withSessions", () => {
     const plain = await worker.fetch(new Request("https://worker.example/"), {}, createExecutionContext());
     const names = plain.headers.getSetCookie().map((line) => line.slice(0, line.indexOf("=")));
     expect(names.sort()).toEqual([COOKIE, "mine"]);
+  });
+
+  it("types env as Cloudflare.Env by default (what `wrangler types` generates)", async () => {
+    const worker = withSessions<{ n: number }>(
+      (env) => {
+        expectTypeOf(env).toEqualTypeOf<Cloudflare.Env>();
+        return { secrets: env.SESSION_SECRETS ?? "" };
+      },
+      async (_request, env, _ctx, session) => {
+        expectTypeOf(env.SESSIONS).toEqualTypeOf<KVNamespace>();
+        session.data.n = 1;
+        return new Response("ok");
+      },
+    );
+    const response = await worker.fetch(
+      new Request(URL_),
+      { ...env, SESSION_SECRETS: secret },
+      createExecutionContext(),
+    );
+    expect(response.headers.getSetCookie()).toHaveLength(1);
   });
 
   it("builds one manager per configuration from env, even when env is a new object per request", () => {
