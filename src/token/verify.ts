@@ -5,6 +5,7 @@
  * is asked. Never throws for a bad token: every failure is a typed reason.
  */
 import {
+  base64url,
   decodeProtectedHeader,
   type JWTClaimVerificationOptions,
   type JWTPayload,
@@ -77,6 +78,9 @@ async function verified(config: TokenConfig, input: Input): Promise<Claims> {
     // A compact token of the other kind (a JWE session cookie at a JWS verifier) is not ours.
     throw new Rejected(parts.length === 3 || parts.length === 5 ? "wrong_type" : "malformed");
   }
+  // Header and payload are signed (or authenticated) as text; the other segments are decoded, and
+  // their unused trailing bits would give one token many spellings. Keep one: canonical base64url only.
+  if (!parts.slice(2).every(isCanonical)) throw new Rejected("malformed");
   let header: Record<string, unknown>;
   try {
     header = decodeProtectedHeader(token) as Record<string, unknown>;
@@ -159,6 +163,14 @@ async function verified(config: TokenConfig, input: Input): Promise<Claims> {
     if (revoked) throw new Rejected("revoked");
   }
   return claims;
+}
+
+function isCanonical(segment: string): boolean {
+  try {
+    return base64url.encode(base64url.decode(segment)) === segment;
+  } catch {
+    return false;
+  }
 }
 
 function checkType(config: TokenConfig, typ: unknown): void {
