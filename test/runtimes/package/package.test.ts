@@ -82,7 +82,8 @@ test("the Deno import map used by the tests offers every export, each pointing a
 });
 
 test("deno publish --dry-run accepts the package for JSR (no slow types)", () => {
-  const { status, output } = run(bin("deno"), ["publish", "--dry-run", "--allow-dirty"]);
+  // Types are checked by `npm run typecheck` and `deno test`; this is about what JSR accepts.
+  const { status, output } = run(bin("deno"), ["publish", "--dry-run", "--allow-dirty", "--no-check"]);
   assert.equal(status, 0, output);
   assert.match(output, /Dry run complete/);
 });
