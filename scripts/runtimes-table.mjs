@@ -1,5 +1,5 @@
 // `npm run runtimes:table`: runs the cases on every runtime (scripts/runtimes.mjs) and rewrites the
-// runtime × version × result table in docs/runtimes.md from that run. On demand only, so CI never
+// runtime × version × result table in docs/runtimes.md (and README.md, if marked) from that run. On demand only, so CI never
 // changes tracked files. `--from <file>` reuses the JSON of an earlier `runtimes.mjs --json` run.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -38,18 +38,24 @@ const table = [
   ...rows,
 ].join("\n");
 
-const text = readFileSync(docs, "utf8");
-const start = text.indexOf(START);
-const end = text.indexOf(END);
-if (start === -1 || end < start) {
-  console.error(`docs/runtimes.md needs the markers ${START} and ${END}`);
-  process.exit(2);
+// docs/runtimes.md always carries the table; README.md too once it has the same two markers.
+for (const file of [docs, join(root, "README.md")]) {
+  const text = readFileSync(file, "utf8");
+  const start = text.indexOf(START);
+  const end = text.indexOf(END);
+  if (start === -1 || end < start) {
+    if (file === docs) {
+      console.error(`docs/runtimes.md needs the markers ${START} and ${END}`);
+      process.exit(2);
+    }
+    continue;
+  }
+  writeFileSync(file, `${text.slice(0, start + START.length)}\n${table}\n${text.slice(end)}`);
+  // Biome formats Markdown too (aligned tables): leave the file as `npm run lint` wants it.
+  spawnSync(join(root, "node_modules", ".bin", "biome"), ["format", "--write", file], {
+    cwd: root,
+    stdio: "ignore",
+  });
+  console.log(`${file.slice(root.length + 1)}: table rewritten from ${from ?? "this run"}`);
 }
-writeFileSync(docs, `${text.slice(0, start + START.length)}\n${table}\n${text.slice(end)}`);
-// Biome formats Markdown too (aligned tables): leave the file as `npm run lint` wants it.
-spawnSync(join(root, "node_modules", ".bin", "biome"), ["format", "--write", docs], {
-  cwd: root,
-  stdio: "ignore",
-});
-console.log(`\ndocs/runtimes.md: table rewritten from ${from ?? "this run"}`);
 process.exit(status);
