@@ -1,5 +1,6 @@
 /** The demo's JSON API: a contract (see docs/demo.md) that tests and the page rely on. */
 import { Hono } from "hono";
+import { RevocationWriteError } from "sealed-session";
 import { type SessionEnv, sessions } from "sealed-session/hono";
 import { type DemoBindings, type DemoData, sessionOptions } from "./config.ts";
 import { type RulesEnv, requestRules } from "./rules.ts";
@@ -53,8 +54,19 @@ export const api = new Hono<ApiEnv>()
     const user = session.userId;
     if (user === undefined) return c.json({ error: "not logged in" }, 401);
     // Revokes this user's sessions on every device when the options name a revocation store.
-    if (sessionOptions(c.env).revocation) await c.var.sessions.revokeUser(user);
+    // This device logs out whatever the store says; the other devices need the write to land.
     session.destroy();
+    if (sessionOptions(c.env).revocation) {
+      try {
+        await c.var.sessions.revokeUser(user, { waitUntil: waitUntilOf(c) });
+      } catch (error) {
+        // KV refused the write (one write per key per second, or the daily cap): a retry is queued.
+        if (error instanceof RevocationWriteError) {
+          return c.json({ user: null, error: "could not log out your other devices yet; try again" }, 503);
+        }
+        throw error;
+      }
+    }
     return c.json({ user: null });
   })
 
@@ -66,3 +78,15 @@ export const api = new Hono<ApiEnv>()
   })
 
   .all("*", (c) => c.json({ error: "no such API route" }, 404));
+
+/** `ctx.waitUntil` where the runtime has one (Hono throws when there is no ExecutionContext). */
+function waitUntilOf(c: {
+  executionCtx: { waitUntil(promise: Promise<unknown>): void };
+}): ((promise: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return (promise) => ctx.waitUntil(promise);
+  } catch {
+    return undefined;
+  }
+}
