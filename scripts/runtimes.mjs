@@ -125,9 +125,13 @@ if (only && selected.length !== only.length)
 
 const env = { ...process.env, NO_COLOR: "1", WRANGLER_SEND_METRICS: "false" };
 delete env.FORCE_COLOR;
-const expected = JSON.parse(
-  capture(node24, ["--import", "./test/runtimes/node-test/register.mjs", "test/runtimes/node-test/list.ts"]),
+const listing = spawnSync(
+  node24,
+  ["--import", "./test/runtimes/node-test/register.mjs", "test/runtimes/node-test/list.ts"],
+  { cwd: root, env, encoding: "utf8" },
 );
+if (listing.status !== 0) fail(`could not list the cases (a case file does not load):\n${listing.stderr}`);
+const expected = JSON.parse(listing.stdout);
 console.log(`${expected.tests} cases in ${expected.files} files (test/cases/*.cases.ts)`);
 
 const results = [];
@@ -218,13 +222,11 @@ function systemNode() {
   return null;
 }
 
-/** Node 20 runs no TypeScript: compile the adapter and the cases (no type check; `npm run typecheck` does that). */
+/** Node 20 runs no TypeScript: build the package, then compile the adapter and the cases (no type check: `npm run typecheck` does that). */
 function compileForNode20() {
-  try {
-    accessSync(join(root, "dist", "index.js"));
-  } catch {
-    throw new Error("dist/index.js is missing: run `npm run build` first");
-  }
+  // Build first, so the package under test is the current sources, also when run on its own.
+  const build = spawnSync(node24, [bin("tsc"), "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
+  if (build.status !== 0) throw new Error("the build (tsc -p tsconfig.build.json) failed");
   rmSync(join(root, "test-output", "node20"), { recursive: true, force: true });
   const tsc = spawnSync(node24, [bin("tsc"), "-p", "test/runtimes/node20/tsconfig.json"], {
     cwd: root,
@@ -286,7 +288,7 @@ function option(flag) {
 
 function fail(message) {
   console.error(message);
-  process.exit(2);
+  process.exit(1);
 }
 
 /** node:test's spec reporter ends with `ℹ pass N`, `ℹ fail N`, `ℹ skipped N` (Node 20 and 24 alike). */
