@@ -167,7 +167,7 @@ async function run(runtime) {
     return done();
   }
   result.version = runtime.version(exe);
-  console.log(`\n━━ ${result.version} — ${runtime.id}: ${runtime.what}`);
+  console.log(`\n━━ ${result.version} — ${runtime.id}: ${runtime.what} [${exe}]`);
   try {
     runtime.prepare?.();
   } catch (error) {
