@@ -1,5 +1,5 @@
 // Bearer tokens through the session manager, without a framework: a Worker's fetch handler.
-import { createSessions, type Sessions } from "sealed-session";
+import { createSessions, type Sessions, sessionTokens } from "sealed-session";
 
 interface Env {
   SESSION_SECRETS: string;
@@ -14,12 +14,12 @@ function sessionsFor(env: Env) {
   if (sessions === undefined) {
     sessions = createSessions<Data>({
       secrets: env.SESSION_SECRETS,
-      tokens: {
+      tokens: sessionTokens({
         signingKeys: env.TOKEN_SIGNING_KEYS,
         issuer: "my-app",
         audience: "my-api",
         claims: ["role"], // the only custom claim a token may carry; anyone holding it can read it
-      },
+      }),
     });
     managers.set(env, sessions);
   }

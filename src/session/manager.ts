@@ -18,7 +18,7 @@ import {
   withTimeout,
 } from "../revocation/policy.ts";
 import type { RevocationOptions, RevocationStore } from "../revocation/types.ts";
-import { type SessionTokenOptions, sessionTokens } from "../token/session-tokens.ts";
+import type { SessionTokens } from "../token/session-tokens.ts";
 import type { ClaimValue, IssuedToken, PublicJwks, TokenVerification } from "../token/types.ts";
 import { decodeEnvelope, type Envelope, encodeEnvelope, FLAG_BROWSER_SESSION } from "./envelope.ts";
 import { Session, type SessionContext } from "./session.ts";
@@ -69,10 +69,10 @@ export interface SessionsOptions {
   /** Clock in ms since the epoch, for tests. */
   readonly now?: () => number;
   /**
-   * Bearer tokens issued from sessions, for APIs and other services (docs/tokens.md). `load` never
-   * reads `Authorization`: bearer requests go through `verifyToken`, explicitly.
+   * Bearer tokens issued from sessions, for APIs and other services: `sessionTokens({ ... })`
+   * (docs/tokens.md). `load` never reads `Authorization`: bearer requests go through `verifyToken`.
    */
-  readonly tokens?: SessionTokenOptions;
+  readonly tokens?: SessionTokens;
 }
 
 export interface Sessions<Data extends object, Flash extends object> {
@@ -222,7 +222,11 @@ export function createSessions<
   const config = resolve(options);
   const { keyring, cookie } = config;
   const revocation = resolveRevocation(options.revocation);
-  const bearer = sessionTokens(options);
+  if (options.tokens !== undefined && typeof options.tokens?.create !== "function") {
+    throw new ConfigError("`tokens` must come from sessionTokens({ issuer, audience, ... })");
+  }
+  // Created through the option itself, so an app without tokens bundles no token code.
+  const bearer = options.tokens?.create(options.tokens.options, options);
   const tokensOf = () => {
     if (bearer === undefined)
       throw new ConfigError("bearer tokens need the `tokens` option of createSessions");

@@ -1,6 +1,6 @@
 export { type JwksHandlerOptions, jwksHandler } from "./jwks.ts";
 export { type GeneratedSigningKey, generateSigningKey, type SigningAlgorithm } from "./keys.ts";
-export type { SessionTokenOptions } from "./session-tokens.ts";
+export { type SessionTokenOptions, type SessionTokens, sessionTokens } from "./session-tokens.ts";
 export { createTokens } from "./tokens.ts";
 export {
   type ClaimValue,

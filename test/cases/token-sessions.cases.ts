@@ -6,6 +6,7 @@ import {
   generateSecret,
   generateSigningKey,
   memoryRevocationStore,
+  sessionTokens,
   type TokenReason,
 } from "sealed-session";
 import type { Suite } from "../harness.ts";
@@ -24,7 +25,7 @@ export default (t: Suite) => {
   t.test(
     "sessions.issueToken: encrypted under the sessions' secrets by default; load never reads Authorization",
     async () => {
-      const sessions = createSessions({ secrets: generateSecret(), tokens });
+      const sessions = createSessions({ secrets: generateSecret(), tokens: sessionTokens(tokens) });
       const session = await sessions.load(new Request("https://app.example/"));
       session.login("alice");
       const { token } = await sessions.issueToken(session);
@@ -49,7 +50,7 @@ export default (t: Suite) => {
       secrets: generateSecret(),
       revocation: store,
       now: () => time,
-      tokens: { ...tokens, signingKeys: key.privateJwk, ttl: 60 },
+      tokens: sessionTokens({ ...tokens, signingKeys: key.privateJwk, ttl: 60 }),
     });
     // Log in, store the cookie, and come back with it: the session a later request sees.
     const login = async () => {
@@ -93,13 +94,22 @@ export default (t: Suite) => {
       await assert.rejects(sessions.verifyToken(bearer("x.y.z")), ConfigError);
       assert.throws(
         () =>
-          createSessions({ secrets: generateSecret(), tokens: { ...tokens, signingKeys: '{"kty":"oct"}' } }),
+          createSessions({
+            secrets: generateSecret(),
+            tokens: sessionTokens({ ...tokens, signingKeys: '{"kty":"oct"}' }),
+          }),
         ConfigError,
       );
       assert.throws(
-        () => createSessions({ secrets: generateSecret(), tokens: { ...tokens, ttl: 0 } }),
+        () => createSessions({ secrets: generateSecret(), tokens: sessionTokens({ ...tokens, ttl: 0 }) }),
         ConfigError,
       );
+      // Plain options instead of sessionTokens({...}): told how to fix it.
+      const plain = {
+        secrets: generateSecret(),
+        tokens: tokens as unknown as ReturnType<typeof sessionTokens>,
+      };
+      assert.throws(() => createSessions(plain), /sessionTokens/);
     },
   );
 };

@@ -1,9 +1,15 @@
 import { Hono } from "hono";
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from "jose";
-import { generateSigningKey, memoryRevocationStore, type SessionsOptions } from "sealed-session";
+import {
+  generateSigningKey,
+  memoryRevocationStore,
+  type SessionsOptions,
+  sessionTokens,
+} from "sealed-session";
 import { jwksRoute, type SessionEnv, sessions } from "sealed-session/hono";
 import { describe, expect, it } from "vitest";
 import { DEMO_AUDIENCE, DEMO_ISSUER, demoTokens, tokenRoutes } from "../../examples/token-demo-routes.ts";
+import { ManagerCache } from "../../src/workers/manager-cache.ts";
 
 interface Env {
   SESSION_SECRETS: string;
@@ -168,5 +174,23 @@ describe("demo token routes on Hono with the real sessions middleware", () => {
     const response = await get(app, env, "/.well-known/jwks.json");
     expect(response.status).toBe(500);
     expect(String(caught)).toContain("TOKEN_SIGNING_KEYS is not set");
+  });
+});
+
+describe("sessionTokens in options built per request", () => {
+  it("equal options share one manager (no key import per request)", async () => {
+    const cache = new ManagerCache();
+    const env = await environment();
+    const options = () => ({
+      secrets: env.SESSION_SECRETS,
+      tokens: sessionTokens({
+        signingKeys: env.TOKEN_SIGNING_KEYS,
+        issuer: DEMO_ISSUER,
+        audience: DEMO_AUDIENCE,
+      }),
+    });
+    const first = cache.get(options());
+    expect(cache.get(options())).toBe(first);
+    expect(cache.builds).toBe(1);
   });
 });
