@@ -2,10 +2,14 @@
  * Starts the real `wrangler dev` (local mode, no account) on a free loopback port with a fresh KV
  * directory, for tests and scripts outside vitest. `stop()` ends wrangler and workerd (its own
  * process group) and removes the directory; call it in a `finally`.
+ *
+ * By default it first bundles the demo once (`wrangler deploy --dry-run`) and serves that bundle:
+ * `wrangler dev` rebuilds and restarts the Worker whenever a source file changes, and a restart in
+ * the middle of a run would drop per-isolate state (the revocation memo, KV_FAULT's clock).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,6 +31,8 @@ export interface WranglerDevOptions {
   readonly vars?: Record<string, string>;
   /** ms to wait for "Ready on" and a first answer. Default 60000. */
   readonly readyWithin?: number;
+  /** Serve a bundle made at start (default), or the sources, rebuilt on every change. */
+  readonly snapshot?: boolean;
 }
 
 export function freePort(): Promise<number> {
@@ -67,17 +73,54 @@ function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
+const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" };
+let bundle: string | undefined;
+
+/** Bundles the demo once per process, into a directory removed when the process exits. */
+function bundleDemo(): string {
+  if (bundle !== undefined) return bundle;
+  const dir = mkdtempSync(join(tmpdir(), "sealed-session-bundle-"));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  const built = spawnSync(process.execPath, [wrangler, "deploy", "--dry-run", `--outdir=${dir}`], {
+    cwd: root,
+    encoding: "utf8",
+    env,
+  });
+  if (built.status !== 0) throw new Error(`bundling the demo failed:\n${built.stdout}${built.stderr}`);
+  bundle = dir;
+  return dir;
+}
+
+/** The root wrangler.toml, pointed at the bundle and told not to bundle again. */
+function snapshotConfig(dir: string): string {
+  const main = JSON.stringify(join(bundleDemo(), "index.js"));
+  const text = readFileSync(join(root, "wrangler.toml"), "utf8");
+  if (!/^main = .*$/m.test(text)) throw new Error("wrangler.toml has no main line");
+  const config = `no_bundle = true\n${text.replace(/^main = .*$/m, `main = ${main}`).replace(/^\[alias\][^[]*/m, "")}`;
+  const file = join(dir, "wrangler.toml");
+  writeFileSync(file, config);
+  return file;
+}
+
 export async function startWranglerDev(options: WranglerDevOptions = {}): Promise<WranglerDev> {
   const port = await freePort();
   const inspectorPort = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const persist = mkdtempSync(join(tmpdir(), "sealed-session-wrangler-"));
   const vars = { SESSION_SECRETS: randomBytes(32).toString("base64url"), ...options.vars };
+  let config: string[];
+  try {
+    config = options.snapshot === false ? [] : [`--config=${snapshotConfig(persist)}`];
+  } catch (error) {
+    rmSync(persist, { recursive: true, force: true });
+    throw error;
+  }
   const child = spawn(
     process.execPath,
     [
       wrangler,
       "dev",
+      ...config,
       "--local",
       "--ip=127.0.0.1",
       `--port=${port}`,
@@ -90,7 +133,7 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
       cwd: root,
       detached: true, // its own process group, so stop() reaches workerd too
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
+      env,
     },
   );
   let output = "";
