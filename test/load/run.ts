@@ -172,6 +172,7 @@ async function faultRun(): Promise<string[]> {
           }
           if (right && sent > t1 + window.to && signedIn.includes(visitor)) stats.back[name].add(visitor);
         }
+        if (sent > t1 + STALL.to) stats.afterwards++;
         if (!verdict)
           noteWrong(`fault run at +${sent - t0} ms, ${describeAnswer(visitor, answer.status, answer.me)}`);
       },
