@@ -30,9 +30,13 @@ const runtimes = [
     version: (exe) => capture(exe, ["--version"]).replace(/^v/, "node "),
     command: (exe) => [
       exe,
-      ["--import", "./test/runtimes/node-test/register.mjs", "--test", "--test-reporter=spec"].concat(
-        testFiles("test/runtimes/node-test", ".test.ts"),
-      ),
+      [
+        "--import",
+        "./test/runtimes/node-test/register.mjs",
+        "--test",
+        "--test-reporter=spec",
+        "--test-concurrency=2",
+      ].concat(testFiles("test/runtimes/node-test", ".test.ts")),
     ],
     library: "src/index.ts",
     parse: parseNodeTest,
