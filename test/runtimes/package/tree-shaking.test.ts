@@ -20,6 +20,7 @@ const NOT_CORE = [
   /\/dist\/hono\//,
   /\/node_modules\/hono\//,
   /\/dist\/workers\//,
+  /\/dist\/token\//,
   /\/dist\/revocation\/(?!policy\.js$|types\.js$)/,
 ];
 
@@ -78,7 +79,7 @@ test("the core-only Worker bundles the built package (dist/), not the sources", 
   assert.ok(!core.modules.some((path) => path.includes("/src/")));
 });
 
-test("the core-only Worker contains no Hono middleware, Workers helper or revocation store", () => {
+test("the core-only Worker contains no Hono middleware, Workers helper, revocation store or token code", () => {
   assert.deepEqual(offending(core.modules), []);
   for (const name of [
     "memoryRevocationStore",

@@ -1,7 +1,7 @@
-// The control for tree-shaking.test.ts: a Worker that does use the Hono middleware and the stores,
-// so the check is seen to find them when they are really there.
+// The control for tree-shaking.test.ts: a Worker that does use the Hono middleware, the stores and
+// (a little of) the token code, so the check is seen to find them when they are really there.
 import { Hono } from "hono";
-import { memoryRevocationStore } from "sealed-session";
+import { memoryRevocationStore, TOKEN_REASONS } from "sealed-session";
 import { type SessionEnv, sessions } from "sealed-session/hono";
 import { kvRevocationStore } from "sealed-session/revocation";
 
@@ -23,4 +23,5 @@ export default new Hono<{ Bindings: Env } & SessionEnv<{ views: number }>>()
     const views = (c.var.session.data.views ?? 0) + 1;
     c.var.session.data.views = views;
     return c.text(`views: ${views}`);
-  });
+  })
+  .get("/token-reasons", (c) => c.json(TOKEN_REASONS));
