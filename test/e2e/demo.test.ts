@@ -1,0 +1,237 @@
+// The demo as a person uses it: headless Chromium against the real `wrangler dev`, through the page
+// at `/` and the browser's own cookie store. `npm run test:e2e`; without `chromium` on PATH it
+// skips and says so, except under CI=true, where that is a failure.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import type { Browser, BrowserContext, Cookie, Page } from "playwright-core";
+import { startWranglerDev, type WranglerDev } from "../support/wrangler-dev.ts";
+import { findChromium, launchChromium } from "./chromium.ts";
+
+const COOKIE = "__Host-session";
+const SHOTS = fileURLToPath(new URL("../../test-output/e2e/", import.meta.url));
+const executable = findChromium();
+const missing = "no `chromium` on PATH (Debian: apt-get install chromium)";
+
+interface Me {
+  user: string | null;
+  views: number;
+  invalidReason: string | null;
+  expiresAt: number;
+  idleExpiresAt: number | null;
+  stored: Record<string, unknown> | null;
+}
+
+if (executable === undefined && process.env.CI === "true") {
+  it("finds Chromium (CI=true: the browser tests may not skip)", () => {
+    assert.fail(`e2e: ${missing}`);
+  });
+} else if (executable === undefined) {
+  console.log(`e2e: SKIPPED, ${missing}; under CI=true this is a failure`);
+  it("the demo in Chromium", { skip: `e2e: ${missing}` }, () => {});
+} else {
+  const chromiumPath = executable;
+  describe("the demo in headless Chromium", { timeout: 240_000 }, () => {
+    let dev: WranglerDev;
+    let browser: Browser;
+
+    before(async () => {
+      mkdirSync(SHOTS, { recursive: true });
+      dev = await startWranglerDev();
+      try {
+        browser = await launchChromium(chromiumPath);
+      } catch (error) {
+        await dev.stop();
+        throw error;
+      }
+    });
+
+    after(async () => {
+      await browser?.close();
+      await dev?.stop();
+    });
+
+    /** A new browser context: its own cookie store, like another device. */
+    const device = (): Promise<BrowserContext> => browser.newContext();
+
+    /** Runs `action` and returns what the page's next `GET /api/me` answered, once it is shown. */
+    async function meAfter(page: Page, action: () => Promise<unknown>): Promise<Me> {
+      const answer = page.waitForResponse(
+        (response) => response.url() === `${dev.base}/api/me` && response.request().method() === "GET",
+      );
+      await action();
+      const me = (await (await answer).json()) as Me;
+      await page.waitForFunction(
+        (views) => document.getElementById("views")?.textContent === String(views),
+        me.views,
+      );
+      return me;
+    }
+
+    const open = async (context: BrowserContext) => {
+      const page = await context.newPage();
+      const me = await meAfter(page, () => page.goto(`${dev.base}/`));
+      return { page, me };
+    };
+    const text = (page: Page, id: string) => page.locator(`#${id}`).textContent();
+    const logIn = (page: Page, user: string) =>
+      meAfter(page, async () => {
+        await page.fill("#name", user);
+        await page.click("#login button");
+      });
+
+    const sessionCookies = async (context: BrowserContext) =>
+      (await context.cookies(dev.base)).filter((cookie) => cookie.name.startsWith(COOKIE));
+
+    function assertFlags(cookie: Cookie): void {
+      assert.ok(cookie.name.startsWith("__Host-"), cookie.name);
+      assert.equal(cookie.httpOnly, true, `${cookie.name} HttpOnly`);
+      assert.equal(cookie.secure, true, `${cookie.name} Secure`);
+      assert.equal(cookie.sameSite, "Lax", `${cookie.name} SameSite`);
+      assert.equal(cookie.path, "/", `${cookie.name} Path`);
+      // __Host- means host-only: no Domain attribute, so the browser stores the exact host.
+      assert.equal(cookie.domain, "127.0.0.1", `${cookie.name} host-only`);
+    }
+
+    it("a visitor logs in through the form, and the counter rises on every reload", async () => {
+      const context = await device();
+      const { page, me: first } = await open(context);
+      assert.deepEqual([first.user, first.views, first.invalidReason], [null, 1, null]);
+      assert.equal(await text(page, "user"), "anonymous");
+
+      const afterLogin = await logIn(page, "ada");
+      assert.deepEqual([afterLogin.user, afterLogin.views], ["ada", 2]);
+      assert.equal(await text(page, "user"), "ada");
+      for (const views of [3, 4]) {
+        const me = await meAfter(page, () => page.reload());
+        assert.deepEqual([me.user, me.views], ["ada", views]);
+        assert.equal(await text(page, "views"), String(views));
+      }
+      await page.screenshot({ path: `${SHOTS}logged-in.png`, fullPage: true });
+    });
+
+    it("stores one __Host- cookie, HttpOnly, Secure, SameSite=Lax, Path=/, expiring with the session; page JS cannot read it", async () => {
+      const context = await device();
+      const { page } = await open(context);
+      const me = await logIn(page, "cookie-reader");
+      const cookies = await sessionCookies(context);
+      assert.deepEqual(
+        cookies.map((cookie) => cookie.name),
+        [COOKIE],
+      );
+      const cookie = cookies[0] as Cookie;
+      assertFlags(cookie);
+      // Persistent, and gone no later than the session's first deadline (idle or absolute).
+      const deadline = Math.min(me.expiresAt, me.idleExpiresAt ?? me.expiresAt) / 1000;
+      assert.ok(cookie.expires > Date.now() / 1000 + 60, "a persistent cookie with a future expiry");
+      // A few seconds of slack: the cookie's clock starts a moment after the session's.
+      assert.ok(cookie.expires <= deadline + 5, "expires no later than the session");
+      assert.equal(await page.evaluate(() => document.cookie), "");
+      // The page's own requests still carry it.
+      const again = await page.evaluate(async () => (await (await fetch("/api/me")).json()) as Me);
+      assert.equal(again.user, "cookie-reader");
+    });
+
+    it("after logging out, the old cookie replayed in another browser shows an anonymous page (revoked)", async () => {
+      const a = await device();
+      const { page } = await open(a);
+      await logIn(page, "lin");
+      const stolen = await sessionCookies(a);
+      assert.equal(stolen.length, 1);
+
+      // Before the logout a copy works: the replay below fails because of the logout, not the copy.
+      const before = await device();
+      await before.addCookies(stolen);
+      assert.equal((await open(before)).me.user, "lin");
+
+      const out = await meAfter(page, () => page.click("#logout"));
+      assert.deepEqual([out.user, out.invalidReason], [null, null]);
+      assert.equal(await text(page, "user"), "anonymous");
+      await page.screenshot({ path: `${SHOTS}logged-out.png`, fullPage: true });
+
+      const b = await device();
+      await b.addCookies(stolen);
+      const { page: replay, me } = await open(b);
+      assert.deepEqual([me.user, me.invalidReason], [null, "revoked"]);
+      assert.equal(await text(replay, "user"), "anonymous");
+      assert.match((await text(replay, "reason")) ?? "", /^revoked/);
+      await replay.screenshot({ path: `${SHOTS}replayed-after-logout.png`, fullPage: true });
+    });
+
+    it('"Log out everywhere" in one browser logs the same user out in another', async () => {
+      const a = await device();
+      const b = await device();
+      const { page: pageA } = await open(a);
+      const { page: pageB } = await open(b);
+      assert.equal((await logIn(pageA, "grace")).user, "grace");
+      assert.equal((await logIn(pageB, "grace")).user, "grace");
+      assert.equal((await meAfter(pageB, () => pageB.reload())).user, "grace");
+
+      const out = await meAfter(pageA, () => pageA.click("#logout-all"));
+      assert.equal(out.user, null);
+      const me = await meAfter(pageB, () => pageB.reload());
+      assert.deepEqual([me.user, me.invalidReason], [null, "revoked"]);
+      assert.equal(await text(pageB, "user"), "anonymous");
+    });
+
+    it("a session grown past one cookie with PUT /api/data still works, and shrinks back", async () => {
+      const context = await device();
+      const { page } = await open(context);
+      await logIn(page, "chunky");
+      // Random bytes do not compress: this spreads the session over several cookies.
+      const blob = randomBytes(4500).toString("base64");
+      const status = await page.evaluate(async (value) => {
+        const response = await fetch("/api/data", {
+          method: "PUT",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ blob: value }),
+        });
+        return response.status;
+      }, blob);
+      assert.equal(status, 200);
+      const chunks = await sessionCookies(context);
+      assert.ok(chunks.length >= 2, `${chunks.length} cookies`);
+      assert.deepEqual(
+        chunks.map((cookie) => cookie.name).sort(),
+        chunks.map((_, i) => `${COOKIE}.${i}`),
+      );
+      for (const cookie of chunks) assertFlags(cookie);
+
+      const me = await meAfter(page, () => page.reload());
+      assert.equal(me.user, "chunky");
+      assert.deepEqual(me.stored, { blob });
+      assert.equal(await text(page, "stored"), "1 keys");
+
+      await meAfter(page, () => page.click("#shrink"));
+      assert.deepEqual(
+        (await sessionCookies(context)).map((cookie) => cookie.name),
+        [COOKIE],
+      );
+      assert.equal((await meAfter(page, () => page.reload())).user, "chunky");
+    });
+
+    it("a tampered cookie shows an anonymous page that says why", async () => {
+      const a = await device();
+      const { page } = await open(a);
+      await logIn(page, "eve-target");
+      const [cookie] = await sessionCookies(a);
+      assert.ok(cookie);
+      let at = Math.floor(cookie.value.length / 2);
+      while (!/[A-Za-z0-9]/.test(cookie.value[at] ?? "")) at++;
+      const flipped = cookie.value[at] === "A" ? "B" : "A";
+      const b = await device();
+      await b.addCookies([
+        { ...cookie, value: cookie.value.slice(0, at) + flipped + cookie.value.slice(at + 1) },
+      ]);
+      const { page: forged, me } = await open(b);
+      assert.equal(me.user, null);
+      assert.ok(
+        me.invalidReason === "bad_seal" || me.invalidReason === "malformed",
+        String(me.invalidReason),
+      );
+      assert.equal(await text(forged, "user"), "anonymous");
+    });
+  });
+}
