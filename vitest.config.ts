@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { generateSigningKeyJwk } from "./scripts/gen-signing-key.mjs";
 
 // Case files import the library by its package name; in tests that is always the sources.
 const alias = [
@@ -29,8 +30,13 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            // The demo Worker refuses to run without a secret; tests get a fresh one per run.
-            miniflare: { bindings: { SESSION_SECRETS: randomBytes(32).toString("base64url") } },
+            // The demo Worker refuses to run without a secret; tests get fresh keys per run.
+            miniflare: {
+              bindings: {
+                SESSION_SECRETS: randomBytes(32).toString("base64url"),
+                TOKEN_SIGNING_KEYS: await generateSigningKeyJwk("EdDSA"),
+              },
+            },
           }),
         ],
         test: {

@@ -1,11 +1,12 @@
 // `npm start`: runs the demo Worker under `wrangler dev`, locally (miniflare, KV under .wrangler/),
 // with no Cloudflare account and no prompts. On the first run it writes a generated SESSION_SECRETS
-// to .dev.vars (git-ignored), so the demo has a secret that survives restarts.
+// and TOKEN_SIGNING_KEYS to .dev.vars (git-ignored), so the demo's keys survive restarts.
 // Extra arguments pass through: `npm start -- --port 9000`.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { ensureDevVarsSigningKey } from "./gen-signing-key.mjs";
 
 /** Adds a random SESSION_SECRETS to the .dev.vars file at `path` unless it has one. True when it wrote. */
 export function ensureDevSecret(path) {
@@ -20,10 +21,15 @@ export function ensureDevSecret(path) {
   return true;
 }
 
-function main() {
+async function main() {
   const root = fileURLToPath(new URL("..", import.meta.url));
   if (ensureDevSecret(`${root}.dev.vars`)) {
     console.log("npm start: wrote a new random SESSION_SECRETS to .dev.vars (git-ignored; never commit it).");
+  }
+  if (await ensureDevVarsSigningKey(`${root}.dev.vars`)) {
+    console.log(
+      "npm start: wrote a new token signing key TOKEN_SIGNING_KEYS to .dev.vars (a development key).",
+    );
   }
   const wrangler = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url));
   const child = spawn(process.execPath, [wrangler, "dev", "--local", ...process.argv.slice(2)], {
@@ -35,4 +41,4 @@ function main() {
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) main();
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -4,6 +4,7 @@ import { RevocationWriteError } from "sealed-session";
 import { type SessionEnv, sessions } from "sealed-session/hono";
 import { type DemoBindings, type DemoData, sessionOptions } from "./config.ts";
 import { type RulesEnv, requestRules } from "./rules.ts";
+import { demoTokens, tokenRoutes } from "./tokens.ts";
 
 type ApiEnv = { Bindings: DemoBindings } & SessionEnv<DemoData> & RulesEnv;
 
@@ -76,6 +77,11 @@ export const api = new Hono<ApiEnv>()
     c.var.session.data.stored = body;
     return c.json({ stored: Object.keys(body).length });
   })
+
+  .route(
+    "/token",
+    tokenRoutes((env: DemoBindings) => demoTokens(env, sessionOptions(env).revocation)),
+  )
 
   .all("*", (c) => c.json({ error: "no such API route" }, 404));
 

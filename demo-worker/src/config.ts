@@ -12,6 +12,8 @@ export interface DemoBindings {
   SESSION_MAX_AGE?: string;
   /** Seconds; empty or "0" turns the idle timeout off. */
   SESSION_IDLE_TIMEOUT?: string;
+  /** Private signing JWK(s) for bearer tokens (JSON). `npm start` writes one to .dev.vars. */
+  TOKEN_SIGNING_KEYS?: string;
   /** Fault injection for `npm run load` only: see faulty-kv.ts. Never set it in production. */
   KV_FAULT?: string;
 }

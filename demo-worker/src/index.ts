@@ -6,9 +6,11 @@ import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { NONCE, type SecureHeadersVariables, secureHeaders } from "hono/secure-headers";
 import { ConfigError, CookieTooLargeError } from "sealed-session";
+import { jwksRoute } from "sealed-session/hono";
 import { api } from "./api.ts";
 import { type DemoBindings, hasSecret, MISSING_SECRET } from "./config.ts";
 import { errorPage, page } from "./page.ts";
+import { demoTokens } from "./tokens.ts";
 
 type AppEnv = { Bindings: DemoBindings; Variables: SecureHeadersVariables };
 const app = new Hono<AppEnv>();
@@ -37,6 +39,10 @@ app.use(async (c, next) => {
 });
 
 app.route("/api", api);
+app.get(
+  "/.well-known/jwks.json",
+  jwksRoute((c) => demoTokens(c.env)),
+);
 app.get("/", (c) => c.html(page(nonceOf(c))));
 
 app.onError((error, c) => {

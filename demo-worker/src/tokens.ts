@@ -1,14 +1,7 @@
 /**
- * The demo's bearer-token routes, as a module the demo mounts in two lines:
- *
- *   // demo-worker/src/api.ts, after the sessions middleware and before the catch-all:
- *   .route("/token", tokenRoutes((env) => demoTokens(env)))
- *   // demo-worker/src/index.ts:
- *   app.get("/.well-known/jwks.json", jwksRoute((c) => demoTokens(c.env)));
- *
- * With a revocation store in the session options, pass it too — `demoTokens(env, sessionOptions(env).revocation)` —
- * so logout and "log out everywhere" reach tokens. `scripts/dev.mjs` can call `ensureDevVarsSigningKey(devVars)`
- * from `scripts/gen-signing-key.mjs` to write TOKEN_SIGNING_KEYS on first run.
+ * The demo's bearer-token routes (mounted in api.ts and index.ts). Tokens share the sessions'
+ * revocation store, so logout and "log out everywhere" reach them. `npm start` writes
+ * TOKEN_SIGNING_KEYS to .dev.vars on its first run.
  *
  * POST /api/token     → 200 {"token": "<jws>", "expiresAt": <epoch seconds>} for the logged-in user, 401 when anonymous
  * GET  /api/token/me  → 200 {"user": "<name>", ...} with a bearer token only; 401 {"error": "<reason>"} otherwise

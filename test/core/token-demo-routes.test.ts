@@ -8,7 +8,7 @@ import {
 } from "sealed-session";
 import { jwksRoute, type SessionEnv, sessions } from "sealed-session/hono";
 import { describe, expect, it } from "vitest";
-import { DEMO_AUDIENCE, DEMO_ISSUER, demoTokens, tokenRoutes } from "../../examples/token-demo-routes.ts";
+import { DEMO_AUDIENCE, DEMO_ISSUER, demoTokens, tokenRoutes } from "../../demo-worker/src/tokens.ts";
 import { ManagerCache } from "../../src/workers/manager-cache.ts";
 
 interface Env {

@@ -5,6 +5,7 @@ declare namespace Cloudflare {
     SESSION_SECRETS?: string;
     SESSION_MAX_AGE?: string;
     SESSION_IDLE_TIMEOUT?: string;
+    TOKEN_SIGNING_KEYS?: string;
   }
   // Types `exports` from "cloudflare:workers": the demo Worker is the main module.
   interface GlobalProps {
