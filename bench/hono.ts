@@ -154,6 +154,27 @@ function honoSessionsVariant(): Variant {
   return { name: "honosessions", cookieName: "session", app: app as unknown as Hono };
 }
 
+/**
+ * Ours on writes without the token cache's help: two apps (two managers, same secret) take turns,
+ * so each request carries a cookie its manager never saw — a user whose requests land on
+ * different isolates or processes. Informational: the goals use the cached path above.
+ */
+async function oursColdWrite(): Promise<Case> {
+  const apps = [oursVariant(), oursVariant()];
+  const name = apps[0]!.cookieName;
+  let cookie = setCookieValue(await call(apps[0]!.app, "/init", undefined), name);
+  let turn = 1;
+  const step = async () => {
+    const app = apps[turn]!.app;
+    turn ^= 1;
+    const next = setCookieValue(await call(app, "/write", `${name}=${cookie}`), name);
+    if (!next) throw new Error("cold /write set no cookie");
+    cookie = next;
+  };
+  await step();
+  return { name: "hono_ours_write_cold", run: step };
+}
+
 function bareApp(): Hono {
   return new Hono()
     .get("/write", (c) => c.json({ views: 43 }))
@@ -232,6 +253,11 @@ export async function setupHono(): Promise<HonoSetup> {
     } catch (error) {
       skipped.push(`hono ${name}: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+  try {
+    cases.push(await oursColdWrite());
+  } catch (error) {
+    skipped.push(`hono ours cold write: ${error instanceof Error ? error.message : String(error)}`);
   }
   return { cases, cookieBytes, readSetsCookie, skipped };
 }

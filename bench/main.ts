@@ -112,6 +112,17 @@ export const RATIOS: readonly RatioDef[] = [
     note: "our read overhead (unchanged session) ÷ floor WRITE overhead",
   },
   {
+    key: "hono_write_cold_overhead_over_floor",
+    of: (r) =>
+      div(
+        r.cases.hono_ours_write_cold === undefined || r.cases.hono_bare === undefined
+          ? undefined
+          : r.cases.hono_ours_write_cold - r.cases.hono_bare,
+        overhead(r, "floor", "write"),
+      ),
+    note: "our write overhead on a cookie this process never saw ÷ floor",
+  },
+  {
     key: "roundtrip_jwe_by_hand_over_floor",
     of: (r) => div(at(r, "rt_floor_jwe"), at(r, "rt_floor_gcm")),
     note: "hand-written compact JWE (same format as ours) ÷ floor",
@@ -222,6 +233,13 @@ function table(report: Report): string {
         `${lpad(`${calls("write")}/${calls("read")}`, 12)}${lpad(String(report.cookie_bytes[id] ?? "—"), 10)}  ${
           report.read_sets_cookie[id] === undefined ? "—" : report.read_sets_cookie[id] ? "yes" : "no"
         }`,
+    );
+  }
+  const cold = c("hono_ours_write_cold");
+  if (cold !== undefined && bare !== undefined) {
+    lines.push(
+      `${pad("ours, write, cold cache", 26)}${lpad(fmt(cold), 9)}${lpad(fmt(cold - bare), 10)}${lpad(fmt(div(cold - bare, floorWrite), 2), 8)}` +
+        `${lpad("", 28)}${lpad(`${fmt(report.subtle_calls.hono_ours_write_cold?.total, 0)}/—`, 12)}`,
     );
   }
   lines.push("", "Ratios (median of per-run ratios)");
