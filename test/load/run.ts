@@ -58,7 +58,8 @@ async function loadRun(): Promise<string[]> {
       if (slot < 18) return from(people.tampered);
       return from(people.revoked);
     };
-    const counts = new Map<string, number>();
+    const kinds = ["anonymous", "logged-in", "chunked", "tampered", "revoked"] as const;
+    const counts = new Map<string, number>(kinds.map((kind) => [kind, 0]));
     const latencies: number[] = [];
     const started = performance.now();
     const stopAt = started + BUDGET_MS;
