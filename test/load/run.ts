@@ -200,6 +200,11 @@ async function faultRun(): Promise<string[]> {
 }
 
 const overall = performance.now();
+// The run must end within 5 minutes whatever happens; exiting also stops wrangler (see wrangler-dev.ts).
+setTimeout(() => {
+  console.log(`5xx: ${serverErrors}, wrong answers: ${wrong} (stopped at the 290 s limit, run incomplete)`);
+  process.exit(1);
+}, 290_000).unref();
 const lines: string[] = [];
 let crashed: unknown;
 try {
