@@ -7,8 +7,8 @@ const steps = [
   ["lint", "npm run -s lint"],
   ["build", "npm run -s build"],
   ["vitest (node + workerd)", "npm run -s test:vitest"],
+  // The deno run includes the Deno KV revocation tests (--unstable-kv); `npm run test:deno-kv` runs them alone.
   ["cases on every runtime (node 24, node 20, deno, bun, workerd)", "npm run -s test:runtimes"],
-  ["revocation on Deno KV (deno --unstable-kv)", "npm run -s test:deno-kv"],
   ["package (publint, attw, tree-shaking)", "npm run -s test:package"],
   // Skips (and says so) without `chromium` on PATH; under CI=true that is a failure instead.
   ["demo in headless Chromium (wrangler dev)", "npm run -s test:e2e"],
