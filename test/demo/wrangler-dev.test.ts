@@ -1,125 +1,27 @@
 // Starts the real `wrangler dev` (local mode, no account) on a free port and drives the demo's JSON
 // API over HTTP with a cookie jar. The server is always stopped, also when a test fails.
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startWranglerDev, type WranglerDev } from "../support/wrangler-dev.ts";
 import { CookieJar } from "./cookie-jar.ts";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const wrangler = join(root, "node_modules/wrangler/bin/wrangler.js");
 const COOKIE = "__Host-session";
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
-    });
-  });
-}
-
-let child: ChildProcess | undefined;
-let output = "";
+let server: WranglerDev | undefined;
 let base = "";
-const persist = mkdtempSync(join(tmpdir(), "sealed-session-wrangler-"));
-
-function stop(): Promise<void> {
-  const running = child;
-  child = undefined;
-  if (!running || running.exitCode !== null || running.pid === undefined) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => {
-      try {
-        process.kill(-running.pid!, "SIGKILL");
-      } catch {}
-    }, 5000);
-    running.once("exit", () => {
-      clearTimeout(force);
-      resolve();
-    });
-    try {
-      // The whole process group: wrangler runs workerd as a child.
-      process.kill(-running.pid!, "SIGTERM");
-    } catch {
-      clearTimeout(force);
-      resolve();
-    }
-  });
-}
 
 beforeAll(async () => {
-  const port = await freePort();
-  const inspectorPort = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  const secret = randomBytes(32).toString("base64url");
-  child = spawn(
-    process.execPath,
-    [
-      wrangler,
-      "dev",
-      "--local",
-      "--ip=127.0.0.1",
-      `--port=${port}`,
-      `--inspector-port=${inspectorPort}`,
-      `--persist-to=${persist}`,
-      "--show-interactive-dev-session=false",
-      "--var",
-      `SESSION_SECRETS:${secret}`,
-      "--var",
-      "SESSION_MAX_AGE:600",
-      "--var",
-      "SESSION_IDLE_TIMEOUT:300",
-    ],
-    {
-      cwd: root,
-      detached: true, // its own process group, so stop() reaches workerd too
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" },
-    },
-  );
-  const exited = new Promise<never>((_, reject) =>
-    child?.once("exit", (code) => reject(new Error(`wrangler dev exited (${code}):\n${output}`))),
-  );
-  exited.catch(() => {});
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString();
-  };
-  child.stdout?.on("data", collect);
-  child.stderr?.on("data", collect);
-
-  const deadline = Date.now() + 30_000;
-  const ready = (async () => {
-    while (Date.now() < deadline) {
-      if (/Ready on/.test(output)) {
-        try {
-          const response = await fetch(`${base}/`);
-          await response.arrayBuffer();
-          return;
-        } catch {}
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    throw new Error(`wrangler dev was not ready within 30 s:\n${output}`);
-  })();
-  try {
-    await Promise.race([ready, exited]);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-}, 40_000);
+  // Serve the sources (no snapshot): this test is what proves `wrangler dev` runs the demo as-is.
+  server = await startWranglerDev({
+    vars: { SESSION_MAX_AGE: "600", SESSION_IDLE_TIMEOUT: "300" },
+    snapshot: false,
+    readyWithin: 40_000,
+  });
+  base = server.base;
+}, 50_000);
 
 afterAll(async () => {
-  await stop();
-  rmSync(persist, { recursive: true, force: true });
+  await server?.stop();
 }, 10_000);
 
 describe("the demo under wrangler dev", () => {
