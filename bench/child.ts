@@ -2,7 +2,7 @@
  * One measuring process: sets up every case, runs them interleaved, and prints one JSON line on
  * stdout (progress goes to stderr). `bench/main.ts` spawns several of these and aggregates.
  *
- *   node bench/child.ts [--rounds N] [--slice-ms N] [--count]
+ *   node bench/child.ts [--rounds N] [--slice-ms N] [--only REGEX] [--count]
  *   deno run -A bench/child.ts …   ·   bun bench/child.ts …
  */
 /// <reference types="node" />
@@ -42,7 +42,9 @@ function numberArg(name: string, fallback: number): number {
 async function main(): Promise<void> {
   const codecs = await setupCodecs();
   const hono = await setupHono();
-  const cases = [...codecs.cases, ...hono.cases];
+  const only = process.argv.indexOf("--only");
+  const pattern = only === -1 ? undefined : new RegExp(process.argv[only + 1] ?? "");
+  const cases = [...codecs.cases, ...hono.cases].filter((c) => pattern?.test(c.name) ?? true);
   const result: ChildResult = {
     runtime: runtimeName(),
     payloadBytes: PAYLOAD_BYTES,

@@ -7,6 +7,7 @@
  *   --runtime node|deno|bun   (default node; `npm run bench:deno` / `bench:bun`)
  *   --runs N                  processes to aggregate (default 3, at least 3 for published numbers)
  *   --rounds N --slice-ms N   per process: interleaved rounds, ms per case per round (default 10, 100)
+ *   --only REGEX              time only the cases whose names match (ratios that need others drop out)
  *   --json FILE               also write the results there
  *   --docs                    also put the table into docs/performance.md (between its bench markers)
  */
@@ -292,7 +293,10 @@ async function main(): Promise<void> {
   const results: ChildResult[] = [];
   for (let i = 0; i < runs; i++) {
     process.stderr.write(`${runtime} run ${i + 1}/${runs}\n`);
-    results.push(await runChild(runtime, ["--rounds", rounds, "--slice-ms", sliceMs]));
+    const only = arg("--only");
+    results.push(
+      await runChild(runtime, ["--rounds", rounds, "--slice-ms", sliceMs, ...(only ? ["--only", only] : [])]),
+    );
   }
   process.stderr.write(`${runtime} counting crypto.subtle calls and KV ops\n`);
   const counted = await runChild(runtime, ["--count"]);
