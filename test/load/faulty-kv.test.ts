@@ -57,8 +57,15 @@ describe("faultyKv", () => {
     const kv = memoryKv();
     const end = Date.now() + 150;
     const stalled = faultyKv(kv.binding, `stall:${end - 60_000}-${end}`);
-    await stalled.put("a", "1", {});
-    expect(Date.now()).toBeGreaterThanOrEqual(end);
+    let done = false;
+    const put = stalled.put("a", "1", {}).then(() => {
+      done = true;
+    });
+    // Still held back after other work got its turn: the call has not reached KV.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(done).toBe(false);
+    expect(kv.calls()).toBe(0);
+    await put;
     expect(kv.calls()).toBe(1);
   });
 
