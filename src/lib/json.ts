@@ -7,45 +7,59 @@ import { DataError } from "../errors.ts";
  * `undefined` are dropped, exactly as JSON does and as users expect.
  */
 export function toJson(value: unknown, label = "session data"): string {
-  assertJson(value, label, new Set());
+  const problem = findProblem(value, [], []);
+  if (problem !== undefined) throw new DataError(`${label}${problem}`);
   return JSON.stringify(value);
 }
 
-function assertJson(value: unknown, path: string, ancestors: Set<object>): void {
+/**
+ * Walks a value and describes the first thing JSON cannot carry, or returns undefined. It runs on
+ * every commit, so the path is kept as a list of keys and turned into text only for the message.
+ */
+function findProblem(value: unknown, path: (string | number)[], ancestors: object[]): string | undefined {
   switch (typeof value) {
     case "string":
     case "boolean":
-      return;
+      return undefined;
     case "number":
-      if (!Number.isFinite(value)) throw new DataError(`${path} is ${value}, which JSON turns into null`);
-      return;
+      return Number.isFinite(value) ? undefined : `${where(path)} is ${value}, which JSON turns into null`;
     case "object":
       break;
     default:
-      throw new DataError(`${path} is a ${typeof value}, which JSON cannot store`);
+      return `${where(path)} is a ${typeof value}, which JSON cannot store`;
   }
-  if (value === null) return;
-  if (ancestors.has(value)) throw new DataError(`${path} refers to itself (a cycle)`);
-  ancestors.add(value);
+  if (value === null) return undefined;
+  // Nesting is shallow in practice, so a list beats a Set here.
+  if (ancestors.includes(value)) return `${where(path)} refers to itself (a cycle)`;
+  ancestors.push(value);
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      if (!(i in value) || value[i] === undefined) {
-        throw new DataError(`${path}[${i}] is undefined, which JSON turns into null`);
-      }
-      assertJson(value[i], `${path}[${i}]`, ancestors);
+      const item: unknown = value[i];
+      if (item === undefined) return `${where([...path, i])} is undefined, which JSON turns into null`;
+      if (typeof item === "string") continue;
+      path.push(i);
+      const problem = findProblem(item, path, ancestors);
+      if (problem !== undefined) return problem;
+      path.pop();
     }
   } else {
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) {
       const name = (value as { constructor?: { name?: string } }).constructor?.name ?? "object";
-      throw new DataError(
-        `${path} is a ${name}; store plain JSON values only (a Date as a timestamp or ISO string)`,
-      );
+      return `${where(path)} is a ${name}; store plain JSON values only (a Date as a timestamp or ISO string)`;
     }
     for (const key of Object.keys(value)) {
       const child = (value as Record<string, unknown>)[key];
-      if (child !== undefined) assertJson(child, `${path}.${key}`, ancestors);
+      if (child === undefined || typeof child === "string") continue;
+      path.push(key);
+      const problem = findProblem(child, path, ancestors);
+      if (problem !== undefined) return problem;
+      path.pop();
     }
   }
-  ancestors.delete(value);
+  ancestors.pop();
+  return undefined;
 }
+
+const where = (path: readonly (string | number)[]): string =>
+  path.map((key) => (typeof key === "number" ? `[${key}]` : `.${key}`)).join("");

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import * as Iron from "@hapi/iron";
 import * as ironSession from "iron-session";
 import * as ironSessionV8 from "iron-session-v8";
+import { CompactEncrypt, compactDecrypt, decodeProtectedHeader } from "jose";
 import { createSessions, generateSecret, seal, UnsealError, unseal } from "sealed-session";
 import type { Suite } from "../harness.ts";
 import { clock, Jar, requestWithCookie, tokenOf, visit } from "../support/http.ts";
@@ -150,5 +151,55 @@ export default (t: Suite) => {
     const long = await ironSession.sealData(data, { password: secret });
     const fromLong = await sessions.load(requestWithCookie(`${sessions.cookieName}=${long}`));
     assert.ok(fromLong.expiresAt <= time.time + 3600_000);
+  });
+
+  // The jwe format is standard compact JWE: jose, the reference, reads ours and we read its.
+  async function joseKey(purpose: string): Promise<CryptoKey> {
+    const raw = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), "HKDF", false, [
+      "deriveKey",
+    ]);
+    return crypto.subtle.deriveKey(
+      {
+        name: "HKDF",
+        hash: "SHA-256",
+        salt: new Uint8Array(0),
+        info: new TextEncoder().encode(`sealed-session/v1 seal:${purpose}`),
+      },
+      raw,
+      { name: "AES-GCM", length: 256 },
+      false,
+      ["encrypt", "decrypt"],
+    );
+  }
+
+  t.test("jose's compactDecrypt opens our jwe tokens, with and without ttl", async () => {
+    const key = await joseKey("interop");
+    for (const ttl of [undefined, 60]) {
+      const token = await seal(data, { secrets: secret, purpose: "interop", ttl });
+      const { plaintext, protectedHeader } = await compactDecrypt(token, key, {
+        keyManagementAlgorithms: ["dir"],
+        contentEncryptionAlgorithms: ["A256GCM"],
+      });
+      assert.deepEqual(JSON.parse(new TextDecoder().decode(plaintext)), data);
+      assert.equal(protectedHeader.alg, "dir");
+      assert.equal(protectedHeader.enc, "A256GCM");
+      assert.equal(typeof protectedHeader.kid, "string");
+      assert.equal(protectedHeader.exp === undefined, ttl === undefined);
+    }
+  });
+
+  t.test("unseal opens a compact JWE made by jose's CompactEncrypt", async () => {
+    const key = await joseKey("interop");
+    const ours = await seal(data, { secrets: secret, purpose: "interop" });
+    const { kid } = decodeProtectedHeader(ours);
+    const made = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify(data)))
+      .setProtectedHeader({ alg: "dir", enc: "A256GCM", kid })
+      .encrypt(key);
+    assert.deepEqual(await unseal(made, { secrets: secret, purpose: "interop" }), data);
+    // jose with an unknown kid: tried against every listed secret, still opens.
+    const legacy = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify(data)))
+      .setProtectedHeader({ alg: "dir", enc: "A256GCM", kid: "" })
+      .encrypt(key);
+    assert.deepEqual(await unseal(legacy, { secrets: secret, purpose: "interop" }), data);
   });
 };
