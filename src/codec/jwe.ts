@@ -13,7 +13,7 @@
 import { base64url } from "jose";
 import { UnsealError } from "../errors.ts";
 import type { KeyEntry, Keyring } from "../keyring.ts";
-import { b64u, fromUtf8, randomBytes, utf8 } from "../lib/bytes.ts";
+import { b64u, fromUtf8, isCanonicalB64u, randomBytes, utf8 } from "../lib/bytes.ts";
 import type { Opened } from "./types.ts";
 
 const BASE64URL = /^[\w-]+$/;
@@ -69,7 +69,7 @@ export async function openJwe(keyring: Keyring, info: string, token: string): Pr
     !BASE64URL.test(parts[2]) ||
     !BASE64URL.test(parts[3]!) ||
     !BASE64URL.test(parts[4]) ||
-    !parts.every(isCanonical)
+    !parts.every(isCanonicalB64u)
   ) {
     throw new UnsealError("malformed");
   }
@@ -142,18 +142,4 @@ function readHeader(keyring: Keyring, header: string): { kid: string; exp: numbe
     throw new UnsealError("malformed");
   }
   return { kid, exp: exp as number | undefined };
-}
-
-const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/**
- * True when a base64url segment has no stray bits in its last character. Decoders accept such
- * spellings as the same bytes; rejecting them gives every token exactly one spelling.
- */
-function isCanonical(segment: string): boolean {
-  const rest = segment.length % 4;
-  if (rest === 0) return true;
-  if (rest === 1) return false;
-  const last = ALPHABET.indexOf(segment[segment.length - 1]!);
-  return (last & (rest === 2 ? 0b1111 : 0b11)) === 0;
 }
