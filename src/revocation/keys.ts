@@ -1,5 +1,6 @@
 import { ConfigError } from "../errors.ts";
 import { b64u, utf8 } from "../lib/bytes.ts";
+import { Lru } from "../lib/lru.ts";
 
 /**
  * The name under which a user's cutoff is stored: SHA-256 of the user id, or HMAC-SHA-256 with a
@@ -8,22 +9,35 @@ import { b64u, utf8 } from "../lib/bytes.ts";
  * pepper, a stable secret, prevents that. Changing the pepper forgets every user revocation.
  */
 export async function userKeyId(userId: string, pepper: string | undefined): Promise<string> {
+  // Every logged-in check needs this name, memo hit or not: remember it rather than pay a
+  // crypto.subtle call per request. Settled strings only, bounded.
+  const cacheKey = `${pepper ?? ""}\u0000${userId}`;
+  const known = userKeyIds.get(cacheKey);
+  if (known !== undefined) return known;
   const data = utf8.encode(userId);
-  if (pepper === undefined) return b64u(new Uint8Array(await crypto.subtle.digest("SHA-256", data)));
-  const key = await pepperKey(pepper);
-  return b64u(new Uint8Array(await crypto.subtle.sign("HMAC", key, data)));
+  const digest =
+    pepper === undefined
+      ? await crypto.subtle.digest("SHA-256", data)
+      : await crypto.subtle.sign("HMAC", await pepperKey(pepper), data);
+  const id = b64u(new Uint8Array(digest));
+  userKeyIds.set(cacheKey, id);
+  return id;
 }
 
-const pepperKeys = new Map<string, Promise<CryptoKey>>();
+const userKeyIds = new Lru<string, string>(4096);
+// Imported keys, as settled values (never promises: isolates interleave requests at every await).
+const pepperKeys = new Lru<string, CryptoKey>(16);
 
-function pepperKey(pepper: string): Promise<CryptoKey> {
+async function pepperKey(pepper: string): Promise<CryptoKey> {
   let key = pepperKeys.get(pepper);
   if (key === undefined) {
-    // A handful of peppers per process at most; the import is the expensive part.
-    if (pepperKeys.size > 16) pepperKeys.clear();
-    key = crypto.subtle.importKey("raw", utf8.encode(pepper), { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-    ]);
+    key = await crypto.subtle.importKey(
+      "raw",
+      utf8.encode(pepper),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
     pepperKeys.set(pepper, key);
   }
   return key;

@@ -255,7 +255,7 @@ export function createSessions<
       invalidReason,
       present,
       // An untouched new session is unchanged: commit must not write it.
-      loadedJson: snapshot({}, {}),
+      loadedJson: EMPTY_SNAPSHOT,
     });
   };
 
@@ -564,3 +564,5 @@ function snapshot(data: Record<string, unknown>, flash: Record<string, unknown>)
   const flashJson = Object.keys(flash).length > 0 ? JSON.stringify(flash) : undefined;
   return `${JSON.stringify(data)}\u0000${flashJson ?? ""}`;
 }
+
+const EMPTY_SNAPSHOT = snapshot({}, {});

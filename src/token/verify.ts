@@ -5,7 +5,6 @@
  * is asked. Never throws for a bad token: every failure is a typed reason.
  */
 import {
-  base64url,
   decodeProtectedHeader,
   type JWTClaimVerificationOptions,
   type JWTPayload,
@@ -13,6 +12,7 @@ import {
   jwtVerify,
 } from "jose";
 import { ConfigError } from "../errors.ts";
+import { isCanonicalB64u } from "../lib/bytes.ts";
 import { failureKind, withTimeout } from "../revocation/policy.ts";
 import { signingKeys, type TokenConfig } from "./config.ts";
 import type { RegisteredClaims, TokenReason, TokenVerification } from "./types.ts";
@@ -80,7 +80,7 @@ async function verified(config: TokenConfig, input: Input): Promise<Claims> {
   }
   // Header and payload are signed (or authenticated) as text; the other segments are decoded, and
   // their unused trailing bits would give one token many spellings. Keep one: canonical base64url only.
-  if (!parts.slice(2).every(isCanonical)) throw new Rejected("malformed");
+  if (!parts.slice(2).every(isCanonicalB64u)) throw new Rejected("malformed");
   let header: Record<string, unknown>;
   try {
     header = decodeProtectedHeader(token) as Record<string, unknown>;
@@ -163,14 +163,6 @@ async function verified(config: TokenConfig, input: Input): Promise<Claims> {
     if (revoked) throw new Rejected("revoked");
   }
   return claims;
-}
-
-function isCanonical(segment: string): boolean {
-  try {
-    return base64url.encode(base64url.decode(segment)) === segment;
-  } catch {
-    return false;
-  }
 }
 
 function checkType(config: TokenConfig, typ: unknown): void {
