@@ -433,6 +433,7 @@ export function createSessions<
       }
     }
     for (const value of values) headers.append("set-cookie", value);
+    session._idExposed = true;
     setCacheControl();
     // The browser will send this token next: it is ours and valid, so spare the next request the decryption.
     tokens.set(token, {

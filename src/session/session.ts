@@ -68,6 +68,11 @@ export class Session<
   _token: string | undefined;
   /** @internal ids ended by this request. */
   readonly _ended: EndedSession[] = [];
+  /**
+   * @internal whether a client may hold the current id: it came in a cookie, was committed, or a
+   * token names it. An id minted and replaced within one request needs no revocation write.
+   */
+  _idExposed: boolean;
   /** @internal cookie names of this session's family that the request carried. */
   readonly _present: readonly string[];
   #isNew: boolean;
@@ -83,6 +88,7 @@ export class Session<
     this._data = envelope.data;
     this._flash = envelope.flash ?? {};
     this.#isNew = options.isNew;
+    this._idExposed = !options.isNew;
     this.invalidReason = options.invalidReason;
     this._present = options.present;
     this._loadedJson = options.loadedJson;
@@ -192,6 +198,7 @@ export class Session<
       flags: persistent ? 0 : FLAG_BROWSER_SESSION,
       userId,
     };
+    this._idExposed = false;
     this._dirty = true;
     this._readOnly = false;
   }
@@ -208,6 +215,7 @@ export class Session<
       this._data = kept;
     }
     this._envelope = { ...this._envelope, id: newSessionId() };
+    this._idExposed = false;
     this._dirty = true;
     this._readOnly = false;
   }
@@ -243,7 +251,7 @@ export class Session<
   }
 
   #end(): void {
-    if (!this.#isNew) {
+    if (this._idExposed) {
       this._ended.push({ id: this._envelope.id, userId: this._envelope.userId, expiresAt: this.expiresAt });
     }
   }

@@ -2,6 +2,7 @@ import { EncryptJWT, SignJWT } from "jose";
 import { ConfigError, SessionDestroyedError } from "../errors.ts";
 import { b64u, randomBytes } from "../lib/bytes.ts";
 import { toJson } from "../lib/json.ts";
+import { Session } from "../session/session.ts";
 import { signingKeys, type TokenConfig } from "./config.ts";
 import type { IssuedToken, RegisteredClaims, TokenSource } from "./types.ts";
 
@@ -50,6 +51,9 @@ export async function issueToken<Claims extends object>(
     // ms precision: a revocation cutoff in the same second as a new login must not revoke it.
     auth_time: source.issuedAt / 1000,
   } satisfies RegisteredClaims;
+  // A token now names this id, so ending it later in this request must revoke it (marked before the
+  // first await, while `sid` is still the session's id).
+  if (source instanceof Session) source._idExposed = true;
 
   let token: string;
   if (config.format === "jws") {
