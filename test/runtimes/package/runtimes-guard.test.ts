@@ -2,19 +2,42 @@
 // fails: a missing binary, or one that exits 0 with a summary but never loaded the adapter.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { after, test } from "node:test";
 
 const root = new URL("../../../", import.meta.url).pathname;
 const scratch = mkdtempSync(join(tmpdir(), "sealed-session-runtimes-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
+// The script runs on a copy of the project. Its node20 step first rebuilds dist/ (tsc truncates and
+// rewrites every file) and test-output/node20/, while the other package tests, running alongside
+// (--test-concurrency=2), read dist/: `attw --pack` fails when its `npm pack` meets a half-written
+// file (1 run in 10 against back-to-back builds). The copy's node_modules is the project's own.
+const project = join(scratch, "project");
+mkdirSync(project);
+for (const path of ["package.json", "tsconfig.json", "tsconfig.build.json", "scripts", "src", "test"]) {
+  cpSync(join(root, path), join(project, path), {
+    recursive: true,
+    filter: (source) => basename(source) !== ".wrangler",
+  });
+}
+symlinkSync(join(root, "node_modules"), join(project, "node_modules"), "dir");
+
 /** Runs the node20 runtime only, with SYSTEM_NODE pointing where the test says. */
 function runNode20With(systemNode: string) {
   const result = spawnSync(process.execPath, ["scripts/runtimes.mjs", "--only", "node20"], {
-    cwd: root,
+    cwd: project,
     encoding: "utf8",
     env: { ...process.env, SYSTEM_NODE: systemNode },
   });
@@ -39,4 +62,6 @@ test("a runtime that reports success without running the adapter fails the run",
   assert.equal(status, 1);
   assert.match(output, /the adapter never ran/);
   assert.match(output, /no \[cases\] line/);
+  // It ran here, not in the project: the copy got the build the node20 step makes.
+  assert.ok(existsSync(join(project, "dist", "index.js")), output);
 });
