@@ -15,10 +15,10 @@ beforeAll(async () => {
   server = await startWranglerDev({
     vars: { SESSION_MAX_AGE: "600", SESSION_IDLE_TIMEOUT: "300" },
     snapshot: false,
-    readyWithin: 40_000,
   });
   base = server.base;
-}, 50_000);
+  // Room for startWranglerDev's own deadline (120 s), which says what wrangler printed.
+}, 150_000);
 
 afterAll(async () => {
   await server?.stop();

@@ -1,6 +1,6 @@
 /**
- * Starts the real `wrangler dev` (local mode, no account) on a free loopback port with a fresh KV
- * directory, for tests and scripts outside vitest. `stop()` ends wrangler and workerd (its own
+ * Starts the real `wrangler dev` (local mode, no account) on a loopback port of its choosing with a
+ * fresh KV directory, for tests and scripts outside vitest. `stop()` ends wrangler and workerd (its own
  * process group) and removes the directory; call it in a `finally`.
  *
  * By default it first bundles the demo once (`wrangler deploy --dry-run`) and serves that bundle:
@@ -10,7 +10,6 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,24 +28,10 @@ export interface WranglerDev {
 export interface WranglerDevOptions {
   /** `--var NAME:value` pairs; SESSION_SECRETS defaults to a random secret. */
   readonly vars?: Record<string, string>;
-  /** ms to wait for "Ready on" and a first answer. Default 60000. */
+  /** ms to wait for "Ready on" and a first answer. Default 120000. */
   readonly readyWithin?: number;
   /** Serve a bundle made at start (default), or the sources, rebuilt on every change. */
   readonly snapshot?: boolean;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
 }
 
 function stopProcess(child: ChildProcess): Promise<void> {
@@ -103,9 +88,6 @@ function snapshotConfig(dir: string): string {
 }
 
 export async function startWranglerDev(options: WranglerDevOptions = {}): Promise<WranglerDev> {
-  const port = await freePort();
-  const inspectorPort = await freePort();
-  const base = `http://127.0.0.1:${port}`;
   const persist = mkdtempSync(join(tmpdir(), "sealed-session-wrangler-"));
   const vars = { SESSION_SECRETS: randomBytes(32).toString("base64url"), ...options.vars };
   let config: string[];
@@ -123,8 +105,10 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
       ...config,
       "--local",
       "--ip=127.0.0.1",
-      `--port=${port}`,
-      `--inspector-port=${inspectorPort}`,
+      // Port 0: wrangler binds ports of its own choosing and names the one it serves on in "Ready on".
+      // (A free port picked here and handed over could be taken by then: other tests bind and connect.)
+      "--port=0",
+      "--inspector-port=0",
       `--persist-to=${persist}`,
       "--show-interactive-dev-session=false",
       ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
@@ -167,23 +151,25 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
     child.once("exit", (code) => reject(new Error(`wrangler dev exited (${code}):\n${output}`))),
   );
   exited.catch(() => {});
-  const readyWithin = options.readyWithin ?? 60_000;
+  const readyWithin = options.readyWithin ?? 120_000;
   const ready = (async () => {
     const deadline = Date.now() + readyWithin;
     while (Date.now() < deadline) {
-      if (/Ready on/.test(output)) {
+      const base = /Ready on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+      if (base !== undefined) {
         try {
           const response = await fetch(`${base}/`);
           await response.arrayBuffer();
-          return;
+          return base;
         } catch {}
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     throw new Error(`wrangler dev was not ready within ${readyWithin / 1000} s:\n${output}`);
   })();
+  let base: string;
   try {
-    await Promise.race([ready, exited]);
+    base = await Promise.race([ready, exited]);
   } catch (error) {
     await stop();
     throw error;
