@@ -82,15 +82,14 @@ describe("key names and TTLs", () => {
     const jar = await login(sessions, "ada");
     const session = await sessions.load(jar.request());
     session.destroy();
+    const before = Date.now();
     await sessions.commit(session, new Headers());
+    const after = Date.now();
     const { keys } = await env.SESSIONS.list({ prefix: keyPrefix });
     expect(keys.map((key) => key.name)).toEqual([`${keyPrefix}s:${session.id}`]);
     const until = session.expiresAt + 5000;
     expect(await env.SESSIONS.get(`${keyPrefix}s:${session.id}`)).toBe(String(until));
-    // KV stores expiry in whole seconds; allow the test's own run time on top.
-    const expected = Math.ceil((until - Date.now()) / 1000) + 60 + Date.now() / 1000;
-    expect(keys[0]?.expiration).toBeGreaterThanOrEqual(Math.floor(expected) - 5);
-    expect(keys[0]?.expiration).toBeLessThanOrEqual(Math.ceil(expected) + 1);
+    expectExpiration(keys[0]?.expiration, { until, margin: 60, before, after });
   });
 
   it("a user's cutoff lives under a SHA-256 of the user id for maxAge + tolerance + margin", async () => {
@@ -103,15 +102,14 @@ describe("key names and TTLs", () => {
     });
     const before = Date.now();
     await sessions.revokeUser("ada@example.com");
+    const after = Date.now();
     const { keys } = await env.SESSIONS.list({ prefix: keyPrefix });
     const hash = b64u(await crypto.subtle.digest("SHA-256", new TextEncoder().encode("ada@example.com")));
     expect(keys.map((key) => key.name)).toEqual([`${keyPrefix}u:${hash}`]);
     const cutoff = Number(await env.SESSIONS.get(`${keyPrefix}u:${hash}`));
     expect(cutoff).toBeGreaterThanOrEqual(before);
-    expect(cutoff).toBeLessThanOrEqual(Date.now());
-    const expected = cutoff / 1000 + 7200 + 5 + 60;
-    expect(keys[0]?.expiration).toBeGreaterThanOrEqual(Math.floor(expected) - 1);
-    expect(keys[0]?.expiration).toBeLessThanOrEqual(Math.ceil(expected) + 1);
+    expect(cutoff).toBeLessThanOrEqual(after);
+    expectExpiration(keys[0]?.expiration, { until: cutoff + (7200 + 5) * 1000, margin: 60, before, after });
   });
 
   it("with a pepper the user key is an HMAC, so a guessed e-mail cannot be confirmed", async () => {
@@ -135,11 +133,29 @@ describe("key names and TTLs", () => {
     const keyPrefix = prefix();
     const store = kvRevocationStore(env.SESSIONS, { prefix: keyPrefix, margin: 0 });
     // Miniflare rejects expirationTtl < 60 like KV does, so this put would throw without the floor.
-    await store.revokeSession({ sessionId: "almost-expired-session-id", until: Date.now() + 1000 });
+    const before = Date.now();
+    await store.revokeSession({ sessionId: "almost-expired-session-id", until: before + 1000 });
+    const after = Date.now();
     const { keys } = await env.SESSIONS.list({ prefix: keyPrefix });
-    expect(keys[0]?.expiration).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) + 59);
+    expect(keys[0]?.expiration).toBeGreaterThanOrEqual(Math.floor(before / 1000) + 60);
+    expect(keys[0]?.expiration).toBeLessThanOrEqual(Math.floor(after / 1000) + 60);
   });
 });
+
+/**
+ * Checks a key's expiration (whole seconds) against a write made between `before` and `after` (ms,
+ * read around it): the store asked for ceil((until - its now) / 1000) + margin seconds, and KV
+ * counted them from its own clock's second when the write arrived. Both clocks read inside that
+ * interval, so the bounds hold however slow the write was, and are a second or two apart when it is quick.
+ */
+function expectExpiration(
+  expiration: number | undefined,
+  { until, margin, before, after }: { until: number; margin: number; before: number; after: number },
+) {
+  const ttl = (now: number) => Math.ceil((until - now) / 1000) + margin;
+  expect(expiration).toBeGreaterThanOrEqual(Math.floor(before / 1000) + ttl(after));
+  expect(expiration).toBeLessThanOrEqual(Math.floor(after / 1000) + ttl(before));
+}
 
 describe("reads per request", () => {
   /** A manager over a counting binding with an injected clock shared by store and manager. */
