@@ -55,7 +55,9 @@ describe("faultyKv", () => {
 
   it("stalls a call until the window ends, then runs it", async () => {
     const kv = memoryKv();
-    const end = Date.now() + 150;
+    // Long enough that the window cannot lapse before the call reads the clock, even on a machine
+    // that stalls this process for a while (a 150 ms window could).
+    const end = Date.now() + 1000;
     const stalled = faultyKv(kv.binding, `stall:${end - 60_000}-${end}`);
     let done = false;
     const put = stalled.put("a", "1", {}).then(() => {
