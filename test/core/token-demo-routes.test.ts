@@ -197,7 +197,7 @@ describe("sessionTokens in options built per request", () => {
 
 /**
  * Changes the first character of the signature, so its bytes always differ. (Overwriting the last
- * characters with "AA" left the token unchanged whenever it already ended in "AA": 1 run in 256.)
+ * characters with "AA" left the token unchanged whenever it already ended in "AA": 1 run in 16.)
  */
 function flipSignature(token: string): string {
   const at = token.lastIndexOf(".") + 1;
