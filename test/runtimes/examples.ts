@@ -36,7 +36,8 @@ export function startServer(
     }
     const listen = (chunk: Buffer) => {
       output += chunk;
-      const url = output.match(/Listening on (http:\/\/127\.0\.0\.1:\d+)\/?/)?.[1];
+      // Up to the line's end: a chunk of output may end inside the port number.
+      const url = output.match(/Listening on (http:\/\/127\.0\.0\.1:\d+)\/?\s/)?.[1];
       if (!url) return;
       clearTimeout(timer);
       resolve({ url, stop: () => stop(child) });

@@ -155,7 +155,8 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
   const ready = (async () => {
     const deadline = Date.now() + readyWithin;
     while (Date.now() < deadline) {
-      const base = /Ready on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+      // The whole number: a chunk may end inside it.
+      const base = /Ready on (http:\/\/127\.0\.0\.1:\d+)\/?\s/.exec(output)?.[1];
       if (base !== undefined) {
         try {
           const response = await fetch(`${base}/`);
