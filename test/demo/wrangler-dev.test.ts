@@ -24,7 +24,8 @@ afterAll(async () => {
   await server?.stop();
 }, 10_000);
 
-describe("the demo under wrangler dev", () => {
+// Real HTTP to another process, whose first KV access opens its store: more than vitest's 5 s default.
+describe("the demo under wrangler dev", { timeout: 30_000 }, () => {
   const jar = new CookieJar();
   const send = (method: string, path: string, body?: string, headers: Record<string, string> = {}) =>
     fetch(base + path, { method, body, headers: jar.headers(headers), redirect: "manual" }).then((response) =>
