@@ -10,6 +10,7 @@ import { jwksRoute, type SessionEnv, sessions } from "sealed-session/hono";
 import { describe, expect, it } from "vitest";
 import { DEMO_AUDIENCE, DEMO_ISSUER, demoTokens, tokenRoutes } from "../../demo-worker/src/tokens.ts";
 import { ManagerCache } from "../../src/workers/manager-cache.ts";
+import { flipSignature } from "../support/http.ts";
 
 interface Env {
   SESSION_SECRETS: string;
@@ -194,12 +195,3 @@ describe("sessionTokens in options built per request", () => {
     expect(cache.builds).toBe(1);
   });
 });
-
-/**
- * Changes the first character of the signature, so its bytes always differ. (Overwriting the last
- * characters with "AA" left the token unchanged whenever it already ended in "AA": 1 run in 16.)
- */
-function flipSignature(token: string): string {
-  const at = token.lastIndexOf(".") + 1;
-  return token.slice(0, at) + (token[at] === "A" ? "B" : "A") + token.slice(at + 1);
-}

@@ -6,6 +6,7 @@ import { createLocalJWKSet, jwtVerify } from "jose";
 import { expect, it } from "vitest";
 import demo from "../../demo-worker/src/index.ts";
 import { CookieJar } from "../demo/cookie-jar.ts";
+import { flipSignature } from "../support/http.ts";
 
 const ORIGIN = "https://demo.example";
 const same = { origin: ORIGIN, "sec-fetch-site": "same-origin" };
@@ -80,12 +81,3 @@ it("GET /api/token/me takes only a bearer token, and logout revokes the token", 
   expect(after.status).toBe(401);
   expect(await after.json()).toMatchObject({ error: "revoked" });
 });
-
-/**
- * Changes the first character of the signature, so its bytes always differ. (Overwriting the last
- * characters with "AA" left the token unchanged whenever it already ended in "AA": 1 run in 16.)
- */
-function flipSignature(token: string): string {
-  const at = token.lastIndexOf(".") + 1;
-  return token.slice(0, at) + (token[at] === "A" ? "B" : "A") + token.slice(at + 1);
-}
