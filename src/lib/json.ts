@@ -1,9 +1,16 @@
 import { DataError } from "../errors.ts";
 
 /**
+ * Deepest nesting accepted, the same on every runtime. Real session data nests a few levels; past
+ * some thousands, walking or serializing a value overflows the stack (a RangeError, so a 500) at a
+ * depth that differs between runtimes.
+ */
+export const MAX_DEPTH = 64;
+
+/**
  * Serializes `value` to JSON, refusing anything JSON would silently change:
  * class instances (Date, Map, Set, …), BigInt, functions, symbols, non-finite numbers,
- * `undefined` inside arrays, sparse arrays and cycles. Object properties that are
+ * `undefined` inside arrays, sparse arrays, cycles, and nesting deeper than {@link MAX_DEPTH}. Object properties that are
  * `undefined` are dropped, exactly as JSON does and as users expect.
  */
 export function toJson(value: unknown, label = "session data"): string {
@@ -29,6 +36,9 @@ function findProblem(value: unknown, path: (string | number)[], ancestors: objec
       return `${where(path)} is a ${typeof value}, which JSON cannot store`;
   }
   if (value === null) return undefined;
+  if (ancestors.length >= MAX_DEPTH) {
+    return `${where(path)} nests deeper than ${MAX_DEPTH} levels; store flatter data`;
+  }
   // Nesting is shallow in practice, so a list beats a Set here.
   if (ancestors.includes(value)) return `${where(path)} refers to itself (a cycle)`;
   ancestors.push(value);

@@ -34,7 +34,33 @@ function isNotJson(error: unknown): boolean {
   return true;
 }
 
+/** `[[[...]]]` or `{"a":{"a":...}}`, `depth` containers deep. */
+function nested(depth: number, kind: "array" | "object"): unknown {
+  let value: unknown = 1;
+  for (let i = 0; i < depth; i++) value = kind === "array" ? [value] : { a: value };
+  return value;
+}
+
 export default (t: Suite) => {
+  t.test("nesting is capped at 64 levels: deeper data is a DataError, never a RangeError", async () => {
+    const sessions = createSessions({ secrets });
+    for (const kind of ["array", "object"] as const) {
+      // The data object itself is one level, so 63 more fit and 64 more do not.
+      const session = await sessions.load(new Request("https://example.com/"));
+      session.data = { deep: nested(63, kind) };
+      await sessions.commit(session, new Headers());
+      for (const depth of [64, 6000, 100_000]) {
+        assert.throws(() => {
+          session.data = { deep: nested(depth, kind) };
+        }, isNotJson);
+        // Mutated in place, it is caught at commit instead.
+        const again = await sessions.load(new Request("https://example.com/"));
+        (again.data as Record<string, unknown>).deep = nested(depth, kind);
+        await assert.rejects(sessions.commit(again, new Headers()), isNotJson);
+      }
+    }
+  });
+
   t.test("assigning data JSON cannot round-trip throws DataError", async () => {
     const sessions = createSessions({ secrets });
     const session = await sessions.load(new Request("https://example.com/"));
