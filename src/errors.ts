@@ -27,7 +27,13 @@ export const REASON_CODES: readonly ReasonCode[] = [
   "unsupported_version",
 ];
 
-export type ErrorCode = ReasonCode | "invalid_config" | "not_json" | "destroyed" | "revocation_write_failed";
+export type ErrorCode =
+  | ReasonCode
+  | "invalid_config"
+  | "not_json"
+  | "destroyed"
+  | "read_only"
+  | "revocation_write_failed";
 
 export class SessionError extends Error {
   readonly code: ErrorCode;
@@ -84,6 +90,22 @@ export class SessionDestroyedError extends SessionError {
     super(
       "destroyed",
       `sealed-session: cannot ${action} a destroyed session; load a new one on the next request`,
+    );
+  }
+}
+
+/**
+ * `login()` or `regenerate()` on a read-only session (the revocation store could not be asked). The
+ * request's cookie may belong to a logged-in user whose session is fine: replacing it now would log
+ * them out or into another account on a store outage. Answer 503 and let the user retry.
+ */
+export class SessionReadOnlyError extends SessionError {
+  declare readonly code: "read_only";
+  constructor(action: string) {
+    super(
+      "read_only",
+      `sealed-session: cannot ${action} a read-only session (the revocation store could not be asked); ` +
+        "answer 503 and retry later",
     );
   }
 }

@@ -10,6 +10,7 @@ export {
   type ReasonCode,
   SessionDestroyedError,
   SessionError,
+  SessionReadOnlyError,
   UnsealError,
 } from "./errors.ts";
 export type { SecretInput } from "./keyring.ts";

@@ -1,4 +1,4 @@
-import { ConfigError, type ReasonCode, SessionDestroyedError } from "../errors.ts";
+import { ConfigError, type ReasonCode, SessionDestroyedError, SessionReadOnlyError } from "../errors.ts";
 import { b64u, randomBytes } from "../lib/bytes.ts";
 import { toJson } from "../lib/json.ts";
 import { type Envelope, FLAG_BROWSER_SESSION } from "./envelope.ts";
@@ -18,7 +18,13 @@ export interface SessionContext {
   readonly persistent: boolean;
 }
 
-export interface LoginOptions {
+export interface LoginOptions<Data = Record<string, unknown>> {
+  /**
+   * Logging in as a *different* user than the one bound starts from empty data and flash, so one
+   * user never inherits another's. `true` keeps all data anyway, a list keeps those keys. Logging in
+   * from an anonymous session, or as the same user again, always keeps the data (a cart, say).
+   */
+  readonly keep?: boolean | readonly (keyof Data & string)[];
   /** This session's absolute lifetime in seconds ("remember me"); at most the manager's `maxAge`. */
   readonly maxAge?: number;
   /** `false` makes a browser-session cookie (no Max-Age): gone when the browser closes. */
@@ -173,10 +179,13 @@ export class Session<
 
   /**
    * Binds a user after authentication. Issues a new id (binding without regenerating would allow
-   * session fixation), restarts issued-at and the absolute lifetime, and keeps the data.
+   * session fixation), restarts issued-at and the absolute lifetime, and keeps the data — unless
+   * another user was bound: then data and flash start empty (see `keep`). Throws
+   * `SessionReadOnlyError` on a read-only session.
    */
-  login(userId: string, options: LoginOptions = {}): void {
+  login(userId: string, options: LoginOptions<Data> = {}): void {
     this.#assertUsable("log in with");
+    this.#assertWritable("log in with");
     if (typeof userId !== "string" || userId.length === 0) {
       throw new TypeError("sealed-session: login(userId) needs a non-empty string");
     }
@@ -187,6 +196,11 @@ export class Session<
       );
     }
     const persistent = options.persistent ?? this.persistent;
+    const previous = this._envelope.userId;
+    if (previous !== null && previous !== userId) {
+      this._data = pick(this._data, options.keep ?? false);
+      this._flash = {};
+    }
     this.#end();
     const now = (this._context.issueTime ?? this._context.now)();
     this._envelope = {
@@ -200,24 +214,17 @@ export class Session<
     };
     this._idExposed = false;
     this._dirty = true;
-    this._readOnly = false;
   }
 
   /** Issues a new session id (e.g. after a privilege change). Lifetime and user stay. */
   regenerate(options: RegenerateOptions<Data> = {}): void {
     this.#assertUsable("regenerate");
+    this.#assertWritable("regenerate");
     this.#end();
-    const keep = options.keep ?? false;
-    if (keep === false) this._data = {};
-    else if (keep !== true) {
-      const kept: Record<string, unknown> = {};
-      for (const key of keep) if (key in this._data) kept[key] = this._data[key];
-      this._data = kept;
-    }
+    this._data = pick(this._data, options.keep ?? false);
     this._envelope = { ...this._envelope, id: newSessionId() };
     this._idExposed = false;
     this._dirty = true;
-    this._readOnly = false;
   }
 
   /** Ends the session: commit clears its cookie, and nothing can save it again in this response. */
@@ -237,7 +244,8 @@ export class Session<
   flash<K extends keyof Flash & string>(key: K): Flash[K] | undefined;
   flash<K extends keyof Flash & string>(key: K, ...value: [Flash[K]] | []): Flash[K] | undefined {
     if (value.length === 0) {
-      if (!(key in this._flash)) return undefined;
+      // Own keys only: `flash("toString")` must not find Object.prototype's.
+      if (!Object.hasOwn(this._flash, key)) return undefined;
       const found = this._flash[key] as Flash[K];
       delete this._flash[key];
       this._dirty = true;
@@ -245,7 +253,13 @@ export class Session<
     }
     this.#assertUsable("flash into");
     toJson(value[0], `flash.${key}`);
-    this._flash[key] = value[0];
+    // defineProperty, so a key like "__proto__" is stored as data rather than setting a prototype.
+    Object.defineProperty(this._flash, key, {
+      value: value[0],
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
     this._dirty = true;
     return undefined;
   }
@@ -259,4 +273,18 @@ export class Session<
   #assertUsable(action: string): void {
     if (this._destroyed) throw new SessionDestroyedError(action);
   }
+
+  /** A new id on a read-only session would replace a cookie we could not check: refuse. */
+  #assertWritable(action: string): void {
+    if (this._readOnly) throw new SessionReadOnlyError(action);
+  }
+}
+
+/** The data a `keep` option keeps: all, none, or the listed own keys. */
+function pick(data: Record<string, unknown>, keep: boolean | readonly string[]): Record<string, unknown> {
+  if (keep === true) return data;
+  const kept: Record<string, unknown> = {};
+  if (keep === false) return kept;
+  for (const key of keep) if (Object.hasOwn(data, key)) kept[key] = data[key];
+  return kept;
 }

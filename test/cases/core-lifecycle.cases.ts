@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { createSessions, generateSecret, SessionDestroyedError } from "sealed-session";
+import {
+  createSessions,
+  generateSecret,
+  type RevocationStore,
+  type Session,
+  SessionDestroyedError,
+  SessionReadOnlyError,
+} from "sealed-session";
 import type { Suite } from "../harness.ts";
 import { clock, isClearing, Jar, visit } from "../support/http.ts";
 
@@ -190,6 +197,105 @@ export default (t: Suite) => {
     assert.equal(typeof typed, "function");
     assert.throws(() => session.flash("notice", new Date() as unknown as string), { code: "not_json" });
   });
+  t.test("flash(key) reads own values only: inherited names are not flash values", async () => {
+    const sessions = createSessions<Data, Record<string, string>>({ secrets });
+    const jar = new Jar();
+    for (const name of ["toString", "constructor", "__proto__", "hasOwnProperty", "valueOf"]) {
+      const { session, written } = await visit(sessions, jar, (s) => {
+        assert.equal(s.flash(name), undefined);
+      });
+      assert.equal(session.isNew, true);
+      assert.deepEqual(written, [], "reading a missing flash value changes nothing");
+    }
+    await visit(sessions, jar, (s) => {
+      s.flash("toString", "kept");
+      s.flash("__proto__", "stored as data");
+    });
+    await visit(sessions, jar, (s) => {
+      assert.equal(s.flash("toString"), "kept");
+      assert.equal(s.flash("__proto__"), "stored as data");
+    });
+  });
+
+  t.test("regenerate({ keep }) keeps own keys only", async () => {
+    const sessions = createSessions<Record<string, unknown>>({ secrets });
+    const jar = new Jar();
+    await visit(sessions, jar, (s) => {
+      s.data.cart = ["book"];
+    });
+    const { session } = await visit(sessions, jar, (s) => s.regenerate({ keep: ["cart", "toString"] }));
+    assert.deepEqual(Object.keys(session.data), ["cart"]);
+  });
+
+  t.test("login as another user starts from empty data and flash; the same user keeps them", async () => {
+    const sessions = createSessions<Data, { notice: string }>({ secrets });
+    const jar = new Jar();
+    await visit(sessions, jar, (s) => {
+      s.data.cart = ["book"];
+    });
+    let { session } = await visit(sessions, jar, (s) => s.login("ada"));
+    assert.deepEqual(session.data, { cart: ["book"] }, "anonymous → user keeps the cart");
+    ({ session } = await visit(sessions, jar, (s) => {
+      s.data.theme = "dark";
+      s.flash("notice", "for ada");
+      s.login("ada");
+    }));
+    assert.deepEqual(session.data, { cart: ["book"], theme: "dark" }, "the same user again keeps everything");
+    ({ session } = await visit(sessions, jar, (s) => s.login("mallory")));
+    assert.equal(session.userId, "mallory");
+    assert.deepEqual(session.data, {}, "another user inherits nothing");
+    const next = await visit(sessions, jar, (s) => assert.equal(s.flash("notice"), undefined));
+    assert.deepEqual(next.session.data, {});
+  });
+
+  t.test("login as another user keeps what `keep` lists", async () => {
+    const sessions = createSessions<Data>({ secrets });
+    const jar = new Jar();
+    await visit(sessions, jar, (s) => {
+      s.login("ada");
+      s.data.cart = ["book"];
+      s.data.theme = "dark";
+    });
+    const { session } = await visit(sessions, jar, (s) => s.login("bob", { keep: ["theme"] }));
+    assert.deepEqual(session.data, { theme: "dark" });
+    const all = await visit(sessions, jar, (s) => s.login("carol", { keep: true }));
+    assert.deepEqual(all.session.data, { theme: "dark" });
+  });
+
+  t.test(
+    "login and regenerate on a read-only session throw SessionReadOnlyError; the cookie stays",
+    async () => {
+      let failing = false;
+      const store: RevocationStore = {
+        isRevoked: async () => {
+          if (failing) throw new Error("store down");
+          return false;
+        },
+        revokeSession: async () => {},
+        revokeUser: async () => {},
+      };
+      const sessions = createSessions<Data>({ secrets, revocation: { store, onStoreError: () => "closed" } });
+      const jar = new Jar();
+      await visit(sessions, jar, (s) => s.login("ada"));
+      const cookie = jar.header;
+      failing = true;
+      const changes = [(s: Session<Data>) => s.login("mallory"), (s: Session<Data>) => s.regenerate()];
+      for (const change of changes) {
+        const session = await sessions.load(jar.request());
+        assert.equal(session.readOnly, true);
+        assert.throws(
+          () => change(session),
+          (error: unknown) => error instanceof SessionReadOnlyError && error.code === "read_only",
+        );
+        const headers = new Headers();
+        await sessions.commit(session, headers);
+        assert.deepEqual(headers.getSetCookie(), []);
+      }
+      assert.equal(jar.header, cookie);
+      failing = false;
+      assert.equal((await sessions.load(jar.request())).userId, "ada", "the outage changed nobody's login");
+    },
+  );
 };
 
 function randomText(length: number): string {
