@@ -27,8 +27,13 @@ export function readSessionCookie(cookieHeader: string | null, cookie: ResolvedC
   if (present.length === 0) return { token: undefined, present, problem: undefined };
   const limit = cookie.maxChunks * COOKIE_BYTES;
   let total = 0;
-  for (const name of present) total += (jar[name] ?? "").length;
-  if (total > limit + 64) return { token: undefined, present, problem: "too_large" };
+  for (const name of present) {
+    const bytes = name.length + (jar[name] ?? "").length;
+    // No browser stores a cookie over 4096 bytes of name + value: this one was made by hand.
+    if (bytes > COOKIE_BYTES) return { token: undefined, present, problem: "too_large" };
+    total += bytes;
+  }
+  if (total > limit) return { token: undefined, present, problem: "too_large" };
 
   const first = jar[`${base}.0`];
   if (first !== undefined) {
