@@ -79,6 +79,10 @@ export class Session<
    * token names it. An id minted and replaced within one request needs no revocation write.
    */
   _idExposed: boolean;
+  /** @internal a token names the current id (the token layer's hook, `TokenSource._exposeId`). */
+  _exposeId(): void {
+    this._idExposed = true;
+  }
   /** @internal cookie names of this session's family that the request carried. */
   readonly _present: readonly string[];
   #isNew: boolean;
