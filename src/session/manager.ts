@@ -20,6 +20,7 @@ import {
 import type { RevocationOptions, RevocationStore } from "../revocation/types.ts";
 import type { SessionTokens } from "../token/session-tokens.ts";
 import type { ClaimValue, IssuedToken, PublicJwks, TokenVerification } from "../token/types.ts";
+import { cachePolicy } from "./cache-control.ts";
 import { decodeEnvelope, type Envelope, encodeEnvelope, FLAG_BROWSER_SESSION } from "./envelope.ts";
 import { Session, type SessionContext } from "./session.ts";
 import { TokenCache } from "./token-cache.ts";
@@ -56,7 +57,12 @@ export interface SessionsOptions {
   readonly onInvalid?: (event: { reason: ReasonCode; cookie: string }) => void;
   /** Called when a session's cookies reach `cookie.warnAt` bytes. */
   readonly onLargeCookie?: (event: { bytes: number; limit: number; cookie: string }) => void;
-  /** `Cache-Control` for responses that set or depend on a session. Default `"private, no-store"`; `false` leaves it. */
+  /**
+   * `Cache-Control` for responses that set or depend on a session. Default `"private, no-store"`; it
+   * must contain `private` or `no-store`. A response that sets a session cookie is always made private
+   * (an app's storable value is replaced and CDN-Cache-Control removed, with a warning); `false` only
+   * leaves responses that merely read a session alone.
+   */
   readonly cacheControl?: string | false;
   /** Appended to iron tokens, e.g. `"~2"` so iron-session v8 reads them. */
   readonly ironSuffix?: string;
@@ -237,10 +243,7 @@ export function createSessions<
   const issueTime = () => Math.max(config.context.now(), lastCutoff + 1);
   const context: SessionContext = { ...config.context, issueTime };
   const tokens = new TokenCache();
-  const cacheControl = options.cacheControl ?? "private, no-store";
-  if (cacheControl !== false && typeof cacheControl !== "string") {
-    throw new ConfigError("`cacheControl` must be a header value or false");
-  }
+  const caching = cachePolicy(options.cacheControl);
 
   const fresh = (present: readonly string[], invalidReason?: ReasonCode) => {
     if (invalidReason !== undefined && options.onInvalid) {
@@ -370,11 +373,8 @@ export function createSessions<
     headers: Headers,
     commitOptions: CommitOptions = {},
   ): Promise<CommitResult> {
-    const setCacheControl = () => {
-      if (cacheControl !== false && !headers.has("cache-control")) headers.set("cache-control", cacheControl);
-    };
     if (session._readOnly) {
-      if (session._present.length > 0) setCacheControl();
+      if (session._present.length > 0) caching.depends(headers);
       return COMMITTED;
     }
     if (session._destroyed) {
@@ -382,7 +382,7 @@ export function createSessions<
       // Clear first: the local logout holds even when the revocation write fails or times out.
       const names = new Set([cookie.name, ...session._present]);
       for (const name of names) headers.append("set-cookie", clearCookieHeader(name, cookie));
-      setCacheControl();
+      caching.sets(headers);
       return revokeEnded(session, commitOptions.waitUntil);
     }
     const now = context.now();
@@ -397,10 +397,10 @@ export function createSessions<
     const empty = session.isNew && !changed && Object.keys(session._data).length === 0;
     if (empty || !(changed || refreshDue || session._reseal)) {
       // Nothing to store; a rejected cookie still has to go.
-      if (session.invalidReason !== undefined) {
+      if (session.invalidReason !== undefined && session._present.length > 0) {
         for (const name of session._present) headers.append("set-cookie", clearCookieHeader(name, cookie));
-      }
-      if (session._present.length > 0) setCacheControl();
+        caching.sets(headers);
+      } else if (session._present.length > 0) caching.depends(headers);
       return COMMITTED;
     }
     // A replaced id's token must not come back from the cache.
@@ -434,7 +434,7 @@ export function createSessions<
     }
     for (const value of values) headers.append("set-cookie", value);
     session._idExposed = true;
-    setCacheControl();
+    caching.sets(headers);
     // The browser will send this token next: it is ours and valid, so spare the next request the decryption.
     tokens.set(token, {
       format: config.write,

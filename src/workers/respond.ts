@@ -1,3 +1,4 @@
+import { CACHE_HEADERS } from "../session/cache-control.ts";
 import type { CommitOptions, Sessions } from "../session/manager.ts";
 import type { Session } from "../session/session.ts";
 
@@ -15,18 +16,24 @@ export async function commitToResponse<Data extends object, Flash extends object
   options?: CommitOptions,
 ): Promise<Response> {
   // Commit into scratch headers first: a response's headers may be immutable, and finding that
-  // out halfway through a commit would leave it half-written.
+  // out halfway through a commit would leave it half-written. The caching headers are copied in,
+  // so the commit sees (and may override) what the app set.
   const scratch = new Headers();
-  const cacheControl = response.headers.get("cache-control");
-  if (cacheControl !== null) scratch.set("cache-control", cacheControl);
+  for (const name of CACHE_HEADERS) {
+    const value = response.headers.get(name);
+    if (value !== null) scratch.set(name, value);
+  }
   await sessions.commit(session, scratch, options);
   const cookies = scratch.getSetCookie();
-  const newCacheControl = scratch.get("cache-control");
-  const changesCacheControl = newCacheControl !== null && newCacheControl !== cacheControl;
-  if (cookies.length === 0 && !changesCacheControl) return response;
+  const changed = CACHE_HEADERS.filter((name) => scratch.get(name) !== response.headers.get(name));
+  if (cookies.length === 0 && changed.length === 0) return response;
   const apply = (headers: Headers) => {
     for (const cookie of cookies) headers.append("set-cookie", cookie);
-    if (changesCacheControl) headers.set("cache-control", newCacheControl);
+    for (const name of changed) {
+      const value = scratch.get(name);
+      if (value === null) headers.delete(name);
+      else headers.set(name, value);
+    }
   };
   try {
     apply(response.headers);

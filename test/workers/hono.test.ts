@@ -92,7 +92,19 @@ function responseKinds(secrets: string | string[] = SECRET) {
       c.var.session.data.blob = randomText(Number(c.req.query("bytes") ?? 6000));
       return c.text("big");
     })
-    .get("/untouched", (c) => c.text("nothing"));
+    .get("/untouched", (c) => c.text("nothing"))
+    .get("/cacheable-login", (c) => {
+      c.var.session.login("ada");
+      // An app that marks a page cacheable and logs in on it must not have a CDN store the cookie.
+      c.header("cache-control", "public, max-age=3600");
+      c.header("cdn-cache-control", "max-age=3600");
+      c.header("cloudflare-cdn-cache-control", "max-age=3600");
+      return c.text("welcome");
+    })
+    .get("/cacheable-read", (c) => {
+      c.header("cache-control", "public, max-age=60");
+      return c.text(String(c.var.session.data.n ?? 0));
+    });
   return app;
 }
 
@@ -117,6 +129,19 @@ describe("sessions() on every kind of response", () => {
     expect(sessionCookies(response)).toHaveLength(1);
     expect(response.headers.get("cache-control")).toBe("private, no-store");
     expect(read).toEqual({ n: 1, reason: null });
+  });
+
+  it("a response that sets the cookie is made private: Cache-Control replaced, CDN headers removed", async () => {
+    const jar = new CookieJar();
+    const response = jar.store(await app.request(`${BASE}/cacheable-login`, { headers: jar.headers() }));
+    expect(sessionCookies(response)).toHaveLength(1);
+    expect(response.headers.get("cache-control")).toBe("private, no-store");
+    expect(response.headers.get("cdn-cache-control")).toBeNull();
+    expect(response.headers.get("cloudflare-cdn-cache-control")).toBeNull();
+    // A page that only reads the session keeps the app's own value.
+    const read = await app.request(`${BASE}/cacheable-read`, { headers: jar.headers() });
+    expect(read.headers.getSetCookie()).toEqual([]);
+    expect(read.headers.get("cache-control")).toBe("public, max-age=60");
   });
 
   it("a new visitor whose session is untouched gets no cookie", async () => {

@@ -50,6 +50,24 @@ describe("the plain Workers examples", () => {
 describe("withSessions", () => {
   const secret = generateSecret();
 
+  it("makes a response that sets the cookie private and drops CDN cache headers", async () => {
+    const worker = withSessions<{ n?: number }, unknown>(
+      { secrets: secret },
+      async (_request, _env, _ctx, session) => {
+        session.data.n = 1;
+        const upstream = new Response("cached elsewhere", {
+          headers: { "cache-control": "public, s-maxage=600", "cdn-cache-control": "max-age=600" },
+        });
+        // A fetch() result has immutable headers; build one the same way.
+        return new Response(upstream.body, upstream).clone();
+      },
+    );
+    const response = await call(worker as never, { SESSION_SECRETS: secret }, new CookieJar());
+    expect(response.headers.getSetCookie()).toHaveLength(1);
+    expect(response.headers.get("cache-control")).toBe("private, no-store");
+    expect(response.headers.get("cdn-cache-control")).toBeNull();
+  });
+
   it("commits onto immutable responses (Response.redirect) and keeps the handler's own cookies", async () => {
     const worker = withSessions<{ at?: string }, unknown>(
       { secrets: secret },
