@@ -2,8 +2,8 @@ import { EncryptJWT, SignJWT } from "jose";
 import { ConfigError, SessionDestroyedError } from "../errors.ts";
 import { b64u, randomBytes } from "../lib/bytes.ts";
 import { toJson } from "../lib/json.ts";
-import { Session } from "../session/session.ts";
 import { signingKeys, type TokenConfig } from "./config.ts";
+import { withLowS } from "./ecdsa.ts";
 import type { IssuedToken, RegisteredClaims, TokenSource } from "./types.ts";
 
 /**
@@ -48,12 +48,14 @@ export async function issueToken<Claims extends object>(
     exp,
     jti: b64u(randomBytes(16)),
     sid: source.id,
-    // ms precision: a revocation cutoff in the same second as a new login must not revoke it.
-    auth_time: source.issuedAt / 1000,
+    // NumericDates are whole seconds; "log out everywhere" needs the ms (a cutoff in the same second
+    // as a new login must not revoke it), so they travel in a claim of their own.
+    auth_time: Math.floor(source.issuedAt / 1000),
+    auth_ms: Math.floor(source.issuedAt),
   } satisfies RegisteredClaims;
-  // A token now names this id, so ending it later in this request must revoke it (marked before the
+  // A token now names this id, so ending it later in this request must revoke it (told before the
   // first await, while `sid` is still the session's id).
-  if (source instanceof Session) source._idExposed = true;
+  source._exposeId?.();
 
   let token: string;
   if (config.format === "jws") {
@@ -64,6 +66,8 @@ export async function issueToken<Claims extends object>(
     token = await new SignJWT(claims)
       .setProtectedHeader({ alg: key.alg, typ: config.type, kid: key.kid })
       .sign(key.signKey);
+    // One spelling per token: verification refuses the high-S twin of an ES256 signature.
+    if (key.alg === "ES256") token = withLowS(token);
   } else {
     const keyring = config.keyring!;
     if (!keyring.isReady) await keyring.ready();

@@ -23,8 +23,13 @@ export interface RegisteredClaims {
   readonly aud: string;
   readonly iat: number;
   readonly exp: number;
-  /** When the session logged in (seconds, with a millisecond fraction): "log out everywhere" compares it. */
+  /** When the session logged in: whole seconds, like every NumericDate. */
   readonly auth_time: number;
+  /**
+   * When the session logged in, in ms since the epoch (a private claim): what "log out everywhere"
+   * compares, since a login in the same second as its cutoff, but after it, must survive.
+   */
+  readonly auth_ms: number;
 }
 
 /** Claim names the library sets; an app cannot list them. */
@@ -38,6 +43,7 @@ export const REGISTERED_CLAIMS: readonly string[] = [
   "exp",
   "nbf",
   "auth_time",
+  "auth_ms",
 ];
 
 /**
@@ -50,7 +56,10 @@ export type TokenReason =
   | "missing"
   /** Not a compact token of the configured kind, bad header or claims, unexpected header parameters. */
   | "malformed"
-  /** Signature or decryption failed: tampered, or made with a key we do not hold. */
+  /**
+   * Signature or decryption failed: tampered, or made with a key we do not hold. Also an ES256
+   * signature in high-S form: valid ECDSA, but the malleated twin of one we wrote (we write low-S only).
+   */
   | "bad_seal"
   /** The `kid` names no configured key. */
   | "unknown_key"
@@ -153,6 +162,11 @@ export interface TokenSource {
   readonly expiresAt?: number;
   readonly idleExpiresAt?: number | undefined;
   readonly isDestroyed?: boolean;
+  /**
+   * @internal Called when a token names this id, before `issue` awaits anything: a `Session` then
+   * revokes the id if it is ended later in the same request, as it does for an id a client holds.
+   */
+  _exposeId?(): void;
 }
 
 export interface IssuedToken<Claims extends object> {

@@ -15,6 +15,7 @@ import { ConfigError } from "../errors.ts";
 import { isCanonicalB64u } from "../lib/bytes.ts";
 import { failureKind, withTimeout } from "../revocation/policy.ts";
 import { signingKeys, type TokenConfig } from "./config.ts";
+import { isHighS } from "./ecdsa.ts";
 import type { RegisteredClaims, TokenReason, TokenVerification } from "./types.ts";
 
 type Input = Request | Headers | string | null | undefined;
@@ -110,6 +111,9 @@ async function verified(config: TokenConfig, input: Input): Promise<Claims> {
     if (key === undefined) throw new Rejected("unknown_key");
     // Pinned per key: a kid never verifies under another algorithm than its own.
     if (key.alg !== alg) throw new Rejected("unsupported_alg");
+    // The high-S twin of a signature we wrote (we write low-S only): a signature we did not make, so
+    // bad_seal like any other tampered signature, refused before the crypto it would pass.
+    if (alg === "ES256" && isHighS(parts[2]!)) throw new Rejected("bad_seal");
     try {
       ({ payload } = await jwtVerify(token, key.verifyKey, { ...options, algorithms: [key.alg] }));
     } catch (error) {
@@ -151,7 +155,7 @@ async function verified(config: TokenConfig, input: Input): Promise<Claims> {
       sessionId: claims.sid,
       userId: claims.sub,
       // The session's login time, in ms: a cutoff applies to the session the token came from.
-      issuedAt: Math.round(claims.auth_time * 1000),
+      issuedAt: claims.auth_ms,
     };
     let revoked = false;
     try {
@@ -173,7 +177,9 @@ function checkType(config: TokenConfig, typ: unknown): void {
 
 /** Registered claims of the right types, and only the custom claims the app lists. */
 function checkClaims(config: TokenConfig, payload: JWTPayload): Claims {
-  const { sub, sid, jti, aud, auth_time: authTime } = payload as Record<string, unknown>;
+  const { sub, sid, jti, aud, auth_time: authTime, auth_ms: authMs } = payload as Record<string, unknown>;
+  // Tokens written before `auth_ms` (at most `ttl` old) carry the ms as a fraction of `auth_time`.
+  const loginMs = authMs === undefined && typeof authTime === "number" ? Math.round(authTime * 1000) : authMs;
   if (
     typeof sub !== "string" ||
     sub.length === 0 ||
@@ -184,6 +190,8 @@ function checkClaims(config: TokenConfig, payload: JWTPayload): Claims {
     aud !== config.audience ||
     typeof authTime !== "number" ||
     !Number.isFinite(authTime) ||
+    !Number.isSafeInteger(loginMs) ||
+    (authMs !== undefined && authTime !== Math.floor((loginMs as number) / 1000)) ||
     !Number.isSafeInteger(payload.exp) ||
     !Number.isSafeInteger(payload.iat)
   ) {
@@ -193,6 +201,7 @@ function checkClaims(config: TokenConfig, payload: JWTPayload): Claims {
   for (const [name, value] of Object.entries(payload)) {
     if (REQUIRED.includes(name) || config.claims.has(name)) claims[name] = value;
   }
+  claims.auth_ms = loginMs;
   return claims as Claims;
 }
 

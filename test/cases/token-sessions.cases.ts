@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeProtectedHeader } from "jose";
+import { decodeJwt, decodeProtectedHeader } from "jose";
 import {
   ConfigError,
   createSessions,
@@ -83,6 +83,42 @@ export default (t: Suite) => {
     time += 66_000;
     rejected(await sessions.verifyToken(again), "expired");
   });
+
+  t.test(
+    "log out everywhere splits a second at the ms: a token of a login at the cutoff is revoked, one just after is not",
+    async () => {
+      // Everything inside one second, so whole-second auth_time alone could not tell them apart.
+      let time = T0 + 400;
+      const store = memoryRevocationStore({ now: () => time });
+      const sessions = createSessions({
+        secrets: generateSecret(),
+        revocation: store,
+        now: () => time,
+        tokens: sessionTokens({ ...tokens, signingKeys: (await generateSigningKey()).privateJwk }),
+      });
+      const login = async () => {
+        const session = await sessions.load(new Request("https://app.example/"));
+        session.login("alice");
+        return (await sessions.issueToken(session)).token;
+      };
+      const before = await login();
+      time += 300;
+      const atCutoff = await login();
+      await sessions.revokeUser("alice"); // cutoff: this very ms
+      const after = await login(); // same clock reading, issued after the cutoff
+      time += 299;
+      const later = await login();
+      for (const token of [before, atCutoff, after, later]) {
+        const claims = decodeJwt(token);
+        assert.equal(claims.auth_time, T0 / 1000);
+        assert.equal(claims.iat, T0 / 1000);
+      }
+      rejected(await sessions.verifyToken(before), "revoked");
+      rejected(await sessions.verifyToken(atCutoff), "revoked");
+      assert.equal((await sessions.verifyToken(after)).ok, true);
+      assert.equal((await sessions.verifyToken(later)).ok, true);
+    },
+  );
 
   t.test(
     "without the tokens option the token methods say what is missing; a bad one fails at start-up",

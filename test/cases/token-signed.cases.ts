@@ -57,6 +57,25 @@ function rejected(result: { ok: boolean; reason?: TokenReason }, reason: TokenRe
   assert.equal(result.reason, reason);
 }
 
+/** The order of P-256: an ES256 signature (r, s) also verifies as (r, N − s). */
+const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+const sOf = (token: string) => {
+  const bytes = base64url.decode(token.split(".")[2]!);
+  return BigInt(`0x${[...bytes.subarray(32)].map((b) => b.toString(16).padStart(2, "0")).join("")}`);
+};
+const highS = (token: string) => sOf(token) > N / 2n;
+/** The same token with s replaced by N − s: the other valid spelling of its signature. */
+function flipS(token: string): string {
+  const [header, payload, signature] = token.split(".") as [string, string, string];
+  const bytes = base64url.decode(signature);
+  const flipped = (N - sOf(token)).toString(16).padStart(64, "0");
+  for (let i = 0; i < 32; i++) bytes[32 + i] = Number.parseInt(flipped.slice(2 * i, 2 * i + 2), 16);
+  return `${header}.${payload}.${base64url.encode(bytes)}`;
+}
+
+/** An ES256 token as we write it: low-S (Web Crypto signs high-S about half the time). */
+const lowS = (token: string) => (highS(token) ? flipS(token) : token);
+
 /** Re-encodes one compact segment's JSON. */
 const segment = (value: unknown) => base64url.encode(JSON.stringify(value));
 
@@ -78,11 +97,13 @@ export default (t: Suite) => {
     assert.equal(claims.exp, T0 / 1000 + 120);
     assert.equal(first.expiresAt, claims.exp);
     assert.equal(claims.auth_time, session.issuedAt / 1000);
+    assert.equal(claims.auth_ms, session.issuedAt);
     assert.match(String(claims.jti), /^[\w-]{22}$/);
     assert.notEqual(claims.jti, decodeJwt(second.token).jti);
     // Nothing of the session's data travels unless listed.
     assert.deepEqual(Object.keys(claims).sort(), [
       "aud",
+      "auth_ms",
       "auth_time",
       "exp",
       "iat",
@@ -128,6 +149,70 @@ export default (t: Suite) => {
     await jwtVerify(token, keySet, { algorithms: ["ES256"], currentDate: new Date(T0) });
   });
 
+  t.test(
+    "ES256 signatures are written low-S; a high-S one, even made by jose with our key, is bad_seal",
+    async () => {
+      const key = await generateSigningKey("ES256");
+      const { tokens, session } = await setup({ signingKeys: key.privateJwk });
+      // Web Crypto picks high-S about half the time: 32 tokens all low-S means we normalise.
+      const issued: string[] = [];
+      for (let i = 0; i < 32; i++) issued.push((await tokens.issue(session)).token);
+      for (const token of issued) {
+        assert.equal(highS(token), false, "an issued ES256 signature has s > n/2");
+        assert.equal((await tokens.verify(token)).ok, true);
+      }
+      // The twin (r, n − s) is valid ECDSA, so plain jose accepts it; we refuse the second spelling.
+      const keySet = createLocalJWKSet(JSON.parse(JSON.stringify(await tokens.jwks())));
+      const twin = flipS(issued[0]!);
+      await jwtVerify(twin, keySet, { algorithms: ["ES256"], currentDate: new Date(T0) });
+      rejected(await tokens.verify(twin), "bad_seal");
+      // A high-S signature jose made with our own private key: refused too, its low-S twin accepted.
+      const signer = await importJWK(JSON.parse(key.privateJwk), "ES256");
+      const claims = decodeJwt(issued[0]!);
+      let joseHigh: string | undefined;
+      for (let i = 0; i < 64 && joseHigh === undefined; i++) {
+        const made = await new SignJWT(claims)
+          .setProtectedHeader({ alg: "ES256", typ: "sealed-session+jwt", kid: key.kid })
+          .sign(signer);
+        if (highS(made)) joseHigh = made;
+      }
+      assert.ok(joseHigh, "jose made no high-S signature in 64 tries");
+      rejected(await tokens.verify(joseHigh), "bad_seal");
+      assert.equal((await tokens.verify(flipS(joseHigh))).ok, true);
+    },
+  );
+
+  t.test(
+    "NumericDates are whole seconds; auth_ms keeps the login's ms, and old fractional tokens verify",
+    async () => {
+      const { tokens, session, key } = await setup({}, T0 + 1234);
+      const { token } = await tokens.issue(session);
+      const claims = decodeJwt(token);
+      for (const name of ["iat", "exp", "auth_time"]) {
+        assert.ok(Number.isInteger(claims[name]), `${name} is ${claims[name]}, not whole seconds`);
+      }
+      assert.equal(claims.auth_time, Math.floor(session.issuedAt / 1000));
+      assert.equal(claims.auth_ms, session.issuedAt);
+      const result = await tokens.verify(token);
+      assert.ok(result.ok);
+      assert.equal(result.claims.auth_ms, session.issuedAt);
+      // auth_ms must agree with auth_time: we always write both from one clock reading.
+      const signer = await importJWK(JSON.parse(key.privateJwk), "EdDSA");
+      const sign = (payload: Record<string, unknown>) =>
+        new SignJWT(payload)
+          .setProtectedHeader({ alg: "EdDSA", typ: "sealed-session+jwt", kid: key.kid })
+          .sign(signer);
+      rejected(await tokens.verify(await sign({ ...claims, auth_ms: session.issuedAt + 5000 })), "malformed");
+      rejected(await tokens.verify(await sign({ ...claims, auth_ms: "soon" })), "malformed");
+      // A token written before auth_ms existed (at most `ttl` old on upgrade): ms in auth_time's fraction.
+      const legacy: Record<string, unknown> = { ...claims, auth_time: session.issuedAt / 1000 };
+      delete legacy.auth_ms;
+      const old = await tokens.verify(await sign(legacy));
+      assert.ok(old.ok);
+      assert.equal(old.claims.auth_ms, session.issuedAt);
+    },
+  );
+
   t.test("a tampered payload or signature is bad_seal", async () => {
     const { tokens, session } = await setup();
     const { token } = await tokens.issue(session);
@@ -167,9 +252,11 @@ export default (t: Suite) => {
       .setProtectedHeader({ alg: "ES256", typ: "sealed-session+jwt", kid: key.kid })
       .sign(ec.privateKey);
     rejected(await both.verify(crossed), "unsupported_alg");
-    const honest = await new SignJWT(claims)
-      .setProtectedHeader({ alg: "ES256", typ: "sealed-session+jwt", kid: "ec-key" })
-      .sign(ec.privateKey);
+    const honest = lowS(
+      await new SignJWT(claims)
+        .setProtectedHeader({ alg: "ES256", typ: "sealed-session+jwt", kid: "ec-key" })
+        .sign(ec.privateKey),
+    );
     assert.equal((await both.verify(honest)).ok, true);
   });
 
