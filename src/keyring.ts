@@ -1,6 +1,6 @@
 import { generateKey } from "iron-webcrypto";
 import { ConfigError } from "./errors.ts";
-import { randomBytes, toHex, utf8 } from "./lib/bytes.ts";
+import { b64u, randomBytes, toHex, utf8 } from "./lib/bytes.ts";
 import { Lru } from "./lib/lru.ts";
 import { HOW_TO_MAKE_A_SECRET, MIN_SECRET_LENGTH } from "./secret.ts";
 
@@ -15,6 +15,13 @@ export interface KeyEntry {
   readonly pinnedId: string | undefined;
   id: string | undefined;
 }
+
+/**
+ * The password an iron token is sealed with: `undefined` for the listed secret itself (what
+ * iron-session, @hapi/iron and h3 use, so tokens interoperate), or an HKDF `info` that binds the
+ * token to a purpose or cookie name — a token bound to one never opens as another.
+ */
+export type IronBinding = string | undefined;
 
 interface IronKeys {
   readonly encryptionSalt: string;
@@ -85,7 +92,9 @@ export function parseSecrets(input: unknown, option = "secrets"): KeyEntry[] {
 export class Keyring {
   readonly entries: readonly KeyEntry[];
   readonly #jweKeys = new Map<string, CryptoKey>();
-  readonly #ironOwn = new Map<KeyEntry, IronKeys>();
+  readonly #hkdfBase = new Map<KeyEntry, CryptoKey>();
+  readonly #ironPasswords = new Map<string, string>();
+  readonly #ironOwn = new Map<string, IronKeys>();
   /** Keys for salts chosen by other sealers (iron-session, @hapi/iron); filled only after a MAC verified. */
   readonly #ironForeign = new Lru<string, CryptoKey>(128);
 
@@ -127,14 +136,25 @@ export class Keyring {
     return matching.length > 0 ? { entries: matching, known: true } : { entries: this.entries, known: false };
   }
 
+  /** The secret as an HKDF key, imported once per entry. */
+  async #hkdf(entry: KeyEntry): Promise<CryptoKey> {
+    let base = this.#hkdfBase.get(entry);
+    if (base === undefined) {
+      base = await crypto.subtle.importKey("raw", utf8.encode(entry.secret), "HKDF", false, [
+        "deriveKey",
+        "deriveBits",
+      ]);
+      this.#hkdfBase.set(entry, base);
+    }
+    return base;
+  }
+
   /** AES-256-GCM key from HKDF-SHA-256 over the secret, bound to `info` (purpose and cookie name). */
   async jweKey(entry: KeyEntry, info: string): Promise<CryptoKey> {
     const cacheKey = `${entry.index}\u0000${info}`;
     const cached = this.#jweKeys.get(cacheKey);
     if (cached) return cached;
-    const base = await crypto.subtle.importKey("raw", utf8.encode(entry.secret), "HKDF", false, [
-      "deriveKey",
-    ]);
+    const base = await this.#hkdf(entry);
     const key = await crypto.subtle.deriveKey(
       { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: utf8.encode(info) },
       base,
@@ -147,25 +167,52 @@ export class Keyring {
   }
 
   /**
-   * Iron keys for sealing. One random salt pair per secret and keyring: each token still gets a
-   * fresh random IV, so reusing the derived keys is sound and saves two PBKDF2 runs per seal.
+   * The iron password for a binding: the secret itself, or 32 bytes of HKDF-SHA-256 over it with
+   * `binding` as `info`, in base64url (43 characters, above iron's 32-character minimum).
    */
-  async ironSealKeys(entry: KeyEntry): Promise<{
+  async ironPassword(entry: KeyEntry, binding: IronBinding): Promise<string> {
+    if (binding === undefined) return entry.secret;
+    const cacheKey = `${entry.index}\u0000${binding}`;
+    let password = this.#ironPasswords.get(cacheKey);
+    if (password === undefined) {
+      const bits = await crypto.subtle.deriveBits(
+        { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: utf8.encode(binding) },
+        await this.#hkdf(entry),
+        256,
+      );
+      password = b64u(new Uint8Array(bits));
+      this.#ironPasswords.set(cacheKey, password);
+    }
+    return password;
+  }
+
+  /**
+   * Iron keys for sealing. One random salt pair per secret, binding and keyring: each token still
+   * gets a fresh random IV, so reusing the derived keys is sound and saves two PBKDF2 runs per seal.
+   */
+  async ironSealKeys(
+    entry: KeyEntry,
+    binding: IronBinding,
+  ): Promise<{
     encryptionSalt: string;
     integritySalt: string;
     encryptionKey: CryptoKey;
     integrityKey: CryptoKey;
   }> {
-    let own = this.#ironOwn.get(entry);
+    const slot = ironSlot(entry, binding);
+    let own = this.#ironOwn.get(slot);
     if (!own) {
       own = {
         encryptionSalt: toHex(randomBytes(IRON_SALT_BYTES)),
         integritySalt: toHex(randomBytes(IRON_SALT_BYTES)),
       };
-      this.#ironOwn.set(entry, own);
+      this.#ironOwn.set(slot, own);
     }
-    own.encryptionKey ??= await deriveIron(entry.secret, own.encryptionSalt, "aes-256-cbc");
-    own.integrityKey ??= await deriveIron(entry.secret, own.integritySalt, "sha256");
+    if (!own.encryptionKey || !own.integrityKey) {
+      const password = await this.ironPassword(entry, binding);
+      own.encryptionKey ??= await deriveIron(password, own.encryptionSalt, "aes-256-cbc");
+      own.integrityKey ??= await deriveIron(password, own.integritySalt, "sha256");
+    }
     return {
       encryptionSalt: own.encryptionSalt,
       integritySalt: own.integritySalt,
@@ -180,10 +227,12 @@ export class Keyring {
    */
   async ironKey(
     entry: KeyEntry,
+    binding: IronBinding,
     salt: string,
     kind: "aes-256-cbc" | "sha256",
   ): Promise<{ key: CryptoKey; remember: () => void }> {
-    const own = this.#ironOwn.get(entry);
+    const slot = ironSlot(entry, binding);
+    const own = this.#ironOwn.get(slot);
     if (own) {
       if (kind === "sha256" && salt === own.integritySalt && own.integrityKey)
         return { key: own.integrityKey, remember };
@@ -191,24 +240,27 @@ export class Keyring {
         return { key: own.encryptionKey, remember };
       }
     }
-    const cacheKey = `${entry.index}\u0000${kind}\u0000${salt}`;
+    const cacheKey = `${slot}\u0000${kind}\u0000${salt}`;
     const cached = this.#ironForeign.get(cacheKey);
     if (cached) return { key: cached, remember };
-    const key = await deriveIron(entry.secret, salt, kind);
+    const key = await deriveIron(await this.ironPassword(entry, binding), salt, kind);
     return { key, remember: () => this.#ironForeign.set(cacheKey, key) };
   }
 }
 
 function remember(): void {}
 
+/** Cache slot of one secret under one binding. Bindings are HKDF infos ("sealed-session/…"), never "raw". */
+const ironSlot = (entry: KeyEntry, binding: IronBinding) => `${entry.index}\u0000${binding ?? "raw"}`;
+
 async function deriveIron(
-  secret: string,
+  password: string,
   salt: string,
   algorithm: "aes-256-cbc" | "sha256",
 ): Promise<CryptoKey> {
   const { key } =
     algorithm === "sha256"
-      ? await generateKey(secret, { algorithm, iterations: 1, minPasswordlength: MIN_SECRET_LENGTH, salt })
-      : await generateKey(secret, { algorithm, iterations: 1, minPasswordlength: MIN_SECRET_LENGTH, salt });
+      ? await generateKey(password, { algorithm, iterations: 1, minPasswordlength: MIN_SECRET_LENGTH, salt })
+      : await generateKey(password, { algorithm, iterations: 1, minPasswordlength: MIN_SECRET_LENGTH, salt });
   return key;
 }

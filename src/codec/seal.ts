@@ -14,7 +14,12 @@ export interface SealOptions {
   readonly format?: Format;
   /** Lifetime in seconds; 0 or absent means the token itself never expires. */
   readonly ttl?: number;
-  /** Binds a `jwe` token to a purpose: a token sealed for one purpose does not unseal for another. */
+  /**
+   * Binds the token to a purpose (both formats): a token sealed for one purpose does not unseal for
+   * another, nor without one. An `iron` token with a purpose is sealed under a key derived from the
+   * secret, so other iron implementations cannot open it; without a purpose it uses the secret itself
+   * and interoperates with iron-session, @hapi/iron and h3.
+   */
   readonly purpose?: string;
   /** Appended to iron tokens, e.g. `"~2"` so iron-session v8 reads them. */
   readonly ironSuffix?: string;
@@ -26,7 +31,14 @@ export interface UnsealOptions {
   readonly secrets: SecretInput | readonly SecretInput[];
   /** Formats accepted; default both. */
   readonly format?: Format | readonly Format[];
+  /** The purpose the token was sealed for (see `SealOptions.purpose`). */
   readonly purpose?: string;
+  /**
+   * With a `purpose`: also accept `iron` tokens sealed with the raw secret, as sealed-session 0.1
+   * sealed iron tokens whatever their purpose — `true`, or until a `Date`. Default `false`: such a
+   * token is not bound to its purpose, so accept it only while tokens from 0.1 may still arrive.
+   */
+  readonly acceptLegacyIron?: boolean | Date;
   /** Seconds of clock skew allowed on expiry. Default 5. */
   readonly clockTolerance?: number;
   readonly now?: () => number;
@@ -35,6 +47,7 @@ export interface UnsealOptions {
 // Low-level calls have no manager to hold their keys, so keep a few keyrings (settled CryptoKeys only),
 // found by the secrets option's identity first (no parsing on the hot path), then by its content.
 const byIdentity = new WeakMap<object, Keyring>();
+const RAW = [undefined] as const;
 const byContent = new Lru<string, Keyring>(16);
 
 function keyringFor(secrets: SealOptions["secrets"]): Keyring {
@@ -60,6 +73,16 @@ function keyringFor(secrets: SealOptions["secrets"]): Keyring {
 }
 
 const purposeInfo = (purpose = "default") => `sealed-session/v1 seal:${purpose}`;
+/** Differs from every jwe info ("… seal:", "… cookie:", "… bearer:") in the word after the version. */
+export const ironPurposeInfo = (purpose: string) => `sealed-session/v1 iron seal:${purpose}`;
+
+/** `acceptLegacyIron` as the last ms it holds: `true` forever, a Date until then, else never. */
+export function legacyDeadline(option: unknown, name: string): number {
+  if (option === undefined || option === false) return Number.NEGATIVE_INFINITY;
+  if (option === true) return Number.POSITIVE_INFINITY;
+  if (option instanceof Date && Number.isFinite(option.getTime())) return option.getTime();
+  throw new ConfigError(`\`${name}\` must be true, false or a valid Date`);
+}
 
 /** Seals any JSON value into a token (compact JWE or iron Fe26.2). */
 export async function seal(value: unknown, options: SealOptions): Promise<string> {
@@ -73,12 +96,11 @@ export async function seal(value: unknown, options: SealOptions): Promise<string
   if (!keyring.isReady) await keyring.ready();
   const now = (options.now ?? Date.now)();
   if (format === "iron") {
-    return sealIron(
-      keyring,
-      plaintext,
-      ttl ? now + Math.round(ttl * 1000) : undefined,
-      options.ironSuffix ?? "",
-    );
+    return sealIron(keyring, plaintext, {
+      expiresAt: ttl ? now + Math.round(ttl * 1000) : undefined,
+      suffix: options.ironSuffix ?? "",
+      binding: options.purpose === undefined ? undefined : ironPurposeInfo(options.purpose),
+    });
   }
   return sealJwe(
     keyring,
@@ -100,17 +122,23 @@ export async function unseal<T = unknown>(token: string, options: UnsealOptions)
       : typeof options.format === "string"
         ? [options.format]
         : options.format;
+  const legacyUntil = legacyDeadline(options.acceptLegacyIron, "acceptLegacyIron");
   if (typeof token !== "string") throw new UnsealError("malformed");
   if (!keyring.isReady) await keyring.ready();
   const now = (options.now ?? Date.now)();
-  const opened = await openToken(
-    keyring,
-    token,
+  const ironBindings =
+    options.purpose === undefined
+      ? RAW
+      : now <= legacyUntil
+        ? [ironPurposeInfo(options.purpose), undefined]
+        : [ironPurposeInfo(options.purpose)];
+  const opened = await openToken(keyring, token, {
     accept,
-    purposeInfo(options.purpose),
+    jweInfo: purposeInfo(options.purpose),
+    ironBindings,
     now,
-    (options.clockTolerance ?? 5) * 1000,
-  );
+    toleranceMs: (options.clockTolerance ?? 5) * 1000,
+  });
   try {
     return JSON.parse(opened.plaintext) as T;
   } catch (cause) {

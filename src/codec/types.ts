@@ -13,6 +13,8 @@ export interface Opened {
   readonly expiresAt: number | undefined;
   /** The token named a key id other than the entry's own (legacy "", "1", …): re-seal it. */
   readonly foreignKeyId: boolean;
+  /** An iron token opened with the raw secret: bound to no cookie name or purpose. */
+  readonly unbound?: boolean;
 }
 
 /** Guesses the format from the token's shape, without any crypto. */

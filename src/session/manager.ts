@@ -1,6 +1,7 @@
 import { sealIron } from "../codec/iron.ts";
 import { sealJwe } from "../codec/jwe.ts";
 import { openToken } from "../codec/open.ts";
+import { legacyDeadline } from "../codec/seal.ts";
 import { FORMATS, type Format, type Opened } from "../codec/types.ts";
 import { COOKIE_BYTES, type CookieOptions, type ResolvedCookie, resolveCookie } from "../cookie/options.ts";
 import { readSessionCookie } from "../cookie/read.ts";
@@ -72,6 +73,14 @@ export interface SessionsOptions {
    * these secrets (e.g. by `seal(…, { format: "iron" })` elsewhere in your app) would be accepted too.
    */
   readonly adoptIronSessions?: boolean;
+  /**
+   * Keep reading `iron` session cookies sealed by sealed-session 0.1, which used the raw secret and so
+   * were not bound to the cookie name: `true` (the default in 0.x; `false` from 1.0), `false`, or a
+   * `Date` after which they are refused (`bad_seal`). Each one loads as before and is re-sealed, bound,
+   * on that response — nobody is logged out. While it is on, do not `seal()` envelope-shaped values
+   * with `format: "iron"` and no `purpose` under the same secrets.
+   */
+  readonly acceptLegacyIron?: boolean | Date;
   /** Clock in ms since the epoch, for tests. */
   readonly now?: () => number;
   /**
@@ -129,6 +138,10 @@ const COMMITTED: CommitResult = Object.freeze({ revocationError: undefined });
 
 interface Resolved {
   readonly adoptIronSessions: boolean;
+  /** Last ms at which unbound (0.1) iron session cookies are read. */
+  readonly legacyIronUntil: number;
+  /** The iron password binding of this cookie's tokens. */
+  readonly ironInfo: string;
   readonly keyring: Keyring;
   readonly write: Format;
   readonly read: readonly Format[];
@@ -206,6 +219,8 @@ function resolve(options: SessionsOptions): Resolved {
   }
   return {
     adoptIronSessions,
+    legacyIronUntil: legacyDeadline(options.acceptLegacyIron ?? true, "acceptLegacyIron"),
+    ironInfo: `sealed-session/v1 iron cookie:${cookie.name}`,
     keyring,
     write: formats[0]!,
     read: formats,
@@ -244,6 +259,8 @@ export function createSessions<
   const context: SessionContext = { ...config.context, issueTime };
   const tokens = new TokenCache();
   const caching = cachePolicy(options.cacheControl);
+  const bound = [config.ironInfo];
+  const boundOrRaw = [config.ironInfo, undefined];
 
   const fresh = (present: readonly string[], invalidReason?: ReasonCode) => {
     if (invalidReason !== undefined && options.onInvalid) {
@@ -276,7 +293,14 @@ export function createSessions<
       let opened = tokens.get(read.token);
       if (opened === undefined) {
         if (!keyring.isReady) await keyring.ready();
-        opened = await openToken(keyring, read.token, config.read, config.jweInfo, now, config.toleranceMs);
+        opened = await openToken(keyring, read.token, {
+          accept: config.read,
+          jweInfo: config.jweInfo,
+          // Unbound (raw-secret) iron tokens are tried only while something may still need them.
+          ironBindings: config.adoptIronSessions || now <= config.legacyIronUntil ? boundOrRaw : bound,
+          now,
+          toleranceMs: config.toleranceMs,
+        });
         verified = opened;
       } else if (opened.expiresAt !== undefined && now > opened.expiresAt + config.toleranceMs) {
         throw new UnsealError("expired");
@@ -288,12 +312,18 @@ export function createSessions<
         throw new UnsealError("malformed");
       }
       const decoded = decodeEnvelope(value);
-      reseal = opened.entry.index !== 0 || opened.foreignKeyId || opened.format !== config.write;
+      reseal =
+        opened.entry.index !== 0 ||
+        opened.foreignKeyId ||
+        opened.format !== config.write ||
+        opened.unbound === true;
       if (decoded) {
+        // A 0.1 iron cookie (raw secret): read only inside the transition window, then re-sealed bound.
+        if (opened.unbound && now > config.legacyIronUntil) throw new UnsealError("bad_seal");
         envelope = decoded;
       } else if (
         config.adoptIronSessions &&
-        opened.format === "iron" &&
+        opened.unbound === true &&
         typeof value === "object" &&
         value !== null &&
         !Array.isArray(value)
@@ -413,7 +443,7 @@ export function createSessions<
     const token =
       config.write === "iron"
         ? // The envelope carries the expiry; iron's own field would repeat it in 13 more bytes.
-          await sealIron(keyring, body, undefined, options.ironSuffix ?? "")
+          await sealIron(keyring, body, { suffix: options.ironSuffix ?? "", binding: config.ironInfo })
         : await sealJwe(keyring, config.jweInfo, body);
     let maxAge: number | undefined;
     if ((envelope.flags & FLAG_BROWSER_SESSION) === 0) {
