@@ -52,7 +52,10 @@ export default {
         const status = result.reason === "revocation_unavailable" ? 503 : 401;
         return Response.json({ error: result.reason }, { status });
       }
-      return Response.json({ user: result.claims.sub, role: result.claims.role });
+      return Response.json(
+        { user: result.claims.sub, role: result.claims.role },
+        { headers: { "cache-control": "no-store" } },
+      );
     }
     return Response.json({ error: "not found" }, { status: 404 });
   },

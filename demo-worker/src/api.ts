@@ -4,7 +4,7 @@ import { RevocationWriteError } from "sealed-session";
 import { type SessionEnv, sessions } from "sealed-session/hono";
 import { type DemoBindings, type DemoData, sessionOptions } from "./config.ts";
 import { type RulesEnv, requestRules } from "./rules.ts";
-import { demoTokens, tokenRoutes } from "./tokens.ts";
+import { tokenRoutes } from "./tokens.ts";
 
 type ApiEnv = { Bindings: DemoBindings } & SessionEnv<DemoData> & RulesEnv;
 
@@ -78,10 +78,8 @@ export const api = new Hono<ApiEnv>()
     return c.json({ stored: Object.keys(body).length });
   })
 
-  .route(
-    "/token",
-    tokenRoutes((env: DemoBindings) => demoTokens(env, sessionOptions(env).revocation)),
-  )
+  // Issued and verified by the sessions' manager (its `tokens` option): the sessions' revocation store.
+  .route("/token", tokenRoutes())
 
   .all("*", (c) => c.json({ error: "no such API route" }, 404));
 

@@ -2,6 +2,7 @@
 import { ConfigError, type SessionsOptions } from "sealed-session";
 import { kvRevocationStore } from "sealed-session/revocation";
 import { faultyKv } from "./faulty-kv.ts";
+import { demoSessionTokens } from "./tokens.ts";
 
 export interface DemoBindings {
   /** KV namespace for revocations. */
@@ -56,6 +57,8 @@ export function sessionOptions(env: DemoBindings): SessionsOptions {
       onInvalid: logRejectedCookie,
       // Makes logout real: a revoked cookie replayed later is anonymous. Default policy: fail closed.
       revocation: env.SESSIONS ? kvRevocationStore(faultyKv(env.SESSIONS, env.KV_FAULT)) : undefined,
+      // Bearer tokens through the manager, so they are always checked against the store above.
+      tokens: demoSessionTokens(env),
     };
     optionsByEnv.set(env, options);
   }

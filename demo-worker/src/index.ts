@@ -10,7 +10,7 @@ import { jwksRoute } from "sealed-session/hono";
 import { api } from "./api.ts";
 import { type DemoBindings, hasSecret, MISSING_SECRET } from "./config.ts";
 import { errorPage, page } from "./page.ts";
-import { demoTokens } from "./tokens.ts";
+import { demoSigningKeys } from "./tokens.ts";
 
 type AppEnv = { Bindings: DemoBindings; Variables: SecureHeadersVariables };
 const app = new Hono<AppEnv>();
@@ -39,9 +39,10 @@ app.use(async (c, next) => {
 });
 
 app.route("/api", api);
+// Public keys only: publishing needs neither a Tokens nor a revocation store.
 app.get(
   "/.well-known/jwks.json",
-  jwksRoute((c) => demoTokens(c.env)),
+  jwksRoute((c) => demoSigningKeys(c.env)),
 );
 app.get("/", (c) => c.html(page(nonceOf(c))));
 

@@ -1,4 +1,4 @@
-export { type JwksHandlerOptions, jwksHandler } from "./jwks.ts";
+export { type JwksHandlerOptions, type JwksSource, jwksHandler } from "./jwks.ts";
 export { type GeneratedSigningKey, generateSigningKey, type SigningAlgorithm } from "./keys.ts";
 export { type SessionTokenOptions, type SessionTokens, sessionTokens } from "./session-tokens.ts";
 export { createTokens } from "./tokens.ts";

@@ -1,6 +1,6 @@
 import { resolveTokenOptions } from "./config.ts";
 import { issueToken } from "./issue.ts";
-import { publicJwks } from "./jwks.ts";
+import { configJwks } from "./jwks.ts";
 import type { ClaimValue, TokenOptions, Tokens } from "./types.ts";
 import { verifyToken } from "./verify.ts";
 
@@ -23,6 +23,6 @@ export function createTokens<Claims extends object = Record<string, ClaimValue>>
     format: config.format,
     issue: (session, issueOptions) => issueToken<Claims>(config, session, issueOptions?.claims),
     verify: (input) => verifyToken<Claims>(config, input),
-    jwks: () => publicJwks(config),
+    jwks: () => configJwks(config),
   };
 }

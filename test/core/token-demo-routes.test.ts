@@ -8,7 +8,13 @@ import {
 } from "sealed-session";
 import { jwksRoute, type SessionEnv, sessions } from "sealed-session/hono";
 import { describe, expect, it } from "vitest";
-import { DEMO_AUDIENCE, DEMO_ISSUER, demoTokens, tokenRoutes } from "../../demo-worker/src/tokens.ts";
+import {
+  DEMO_AUDIENCE,
+  DEMO_ISSUER,
+  demoSessionTokens,
+  demoSigningKeys,
+  tokenRoutes,
+} from "../../demo-worker/src/tokens.ts";
 import { ManagerCache } from "../../src/workers/manager-cache.ts";
 import { flipSignature } from "../support/http.ts";
 
@@ -23,7 +29,7 @@ function demoApp(revoke = memoryRevocationStore()) {
   const sessionOptions = (env: Env) => {
     let options = optionsByEnv.get(env);
     if (!options) {
-      options = { secrets: env.SESSION_SECRETS, revocation: revoke };
+      options = { secrets: env.SESSION_SECRETS, revocation: revoke, tokens: demoSessionTokens(env) };
       optionsByEnv.set(env, options);
     }
     return options;
@@ -43,16 +49,13 @@ function demoApp(revoke = memoryRevocationStore()) {
       c.var.session.destroy();
       return c.json({ user: null });
     })
-    .route(
-      "/token",
-      tokenRoutes((env: Env) => demoTokens(env, revoke)),
-    )
+    .route("/token", tokenRoutes())
     .all("*", (c) => c.json({ error: "no such API route" }, 404));
   const app = new Hono<{ Bindings: Env }>();
   app.route("/api", api);
   app.get(
     "/.well-known/jwks.json",
-    jwksRoute((c) => demoTokens(c.env as Env, revoke)),
+    jwksRoute((c) => demoSigningKeys(c.env as Env)),
   );
   return app;
 }
@@ -100,6 +103,7 @@ describe("demo token routes on Hono with the real sessions middleware", () => {
     };
     const me = await get(app, env, "/api/token/me", { authorization: `Bearer ${token}` });
     expect(me.status).toBe(200);
+    expect(me.headers.get("cache-control")).toBe("no-store");
     expect(await me.json()).toMatchObject({ user: "alice", issuer: DEMO_ISSUER, audience: DEMO_AUDIENCE });
 
     const cookieOnly = await get(app, env, "/api/token/me", { cookie });
@@ -137,9 +141,10 @@ describe("demo token routes on Hono with the real sessions middleware", () => {
     expect(payload.sub).toBe("alice");
   });
 
-  it("logout revokes the session's tokens, and log-out-everywhere the user's", async () => {
+  it("logout revokes the session's tokens, and log-out-everywhere the user's, with the JWKS fetched first", async () => {
     const app = demoApp();
     const env = await environment();
+    expect((await get(app, env, "/.well-known/jwks.json")).status).toBe(200);
     const tokenOf = async (cookie: string) =>
       (
         (await (await app.request("/api/token", { method: "POST", headers: { cookie } }, env)).json()) as {
@@ -174,6 +179,11 @@ describe("demo token routes on Hono with the real sessions middleware", () => {
     });
     const response = await get(app, env, "/.well-known/jwks.json");
     expect(response.status).toBe(500);
+    expect(String(caught)).toContain("TOKEN_SIGNING_KEYS is not set");
+    // The token routes say the same; the sessions themselves still work without a signing key.
+    caught = undefined;
+    const cookie = await loggedIn(app, env);
+    expect((await app.request("/api/token", { method: "POST", headers: { cookie } }, env)).status).toBe(500);
     expect(String(caught)).toContain("TOKEN_SIGNING_KEYS is not set");
   });
 });

@@ -65,6 +65,8 @@ it("a logged-in user gets a signed token that plain jose verifies with the JWKS 
 
   const me = await bearer(token);
   expect(me.status).toBe(200);
+  // Whose token it is: never for a cache (issue 11 #8).
+  expect(me.headers.get("cache-control")).toBe("no-store");
   expect(await me.json()).toMatchObject({ user: "ada" });
 });
 
