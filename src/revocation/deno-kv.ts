@@ -6,9 +6,10 @@
  *   [...prefix, "u", <user hash>]   value: { cutoff, until } (ms)
  *
  * `expireIn` is a hint (deletion may come late), so every value carries its expiry and reads check it.
+ * Revocations whose `set` has not succeeded stay in the memo's pending set and are retried (memo.ts).
  */
 import { atLeast, ttlSeconds, userKeyId } from "./keys.ts";
-import { isRevokedBy, RevocationMemo } from "./memo.ts";
+import { isRevokedBy, type PendingWrite, RevocationMemo } from "./memo.ts";
 import type { RevocationQuery, RevocationStore, SessionRevocation, UserRevocation } from "./types.ts";
 
 type KeyPart = string | number | bigint | boolean | Uint8Array;
@@ -26,6 +27,13 @@ export interface DenoKvRevocationOptions {
   readonly pepper?: string;
   /** ms a "not revoked" answer is reused in this process. Default 0: Deno KV reads are strongly consistent. */
   readonly memoTtl?: number;
+  /** Entries in the per-process memo. Default 5000. */
+  readonly memoSize?: number;
+  /**
+   * Revocations this process keeps while their write has not succeeded. Default 10,000; past it,
+   * checks fail as `revocation_unavailable` until the one dropped would have expired.
+   */
+  readonly maxPending?: number;
   /** Seconds added to every expiry. Default 60. */
   readonly margin?: number;
   /** Clock in ms since the epoch, for tests. */
@@ -38,6 +46,9 @@ const isUserFact = (value: unknown): value is { cutoff: number; until: number } 
   typeof (value as { cutoff?: unknown }).cutoff === "number" &&
   typeof (value as { until?: unknown }).until === "number";
 
+// One memo per Deno.Kv, as the KV store keeps one per binding: a store made per request still finds it.
+const memos = new WeakMap<object, RevocationMemo<readonly KeyPart[]>>();
+
 export function denoKvRevocationStore(
   kv: DenoKvLike,
   options: DenoKvRevocationOptions = {},
@@ -49,10 +60,29 @@ export function denoKvRevocationStore(
   const now = options.now ?? Date.now;
   const memoTtl = atLeast("memoTtl", options.memoTtl, 0, 0);
   const margin = atLeast("margin", options.margin, 60, 0);
-  const memo = new RevocationMemo(5000);
+  const memoSize = atLeast("memoSize", options.memoSize, 5000, 1);
+  const maxPending = atLeast("maxPending", options.maxPending, 10_000, 1);
+  let memo = memos.get(kv);
+  if (memo === undefined) {
+    memo = new RevocationMemo(memoSize, maxPending);
+    memos.set(kv, memo);
+  }
   const sessionKey = (id: string) => [...prefix, "s", id];
   const userKey = async (id: string) => [...prefix, "u", await userKeyId(id, options.pepper)];
   const name = (key: readonly KeyPart[]) => JSON.stringify(key.map(String));
+  const persist = ({ key, kind, value, until }: PendingWrite<readonly KeyPart[]>) =>
+    kv.set(key, kind === "session" ? until : { cutoff: value, until }, {
+      expireIn: ttlSeconds(until, now(), margin, 1) * 1000,
+    });
+  const revoke = async (write: PendingWrite<readonly KeyPart[]>) => {
+    const time = now();
+    const keyName = name(write.key);
+    // Pending first: this process rejects the cookie while the write is in flight, and after it failed.
+    memo.writing(keyName, write, time);
+    memo.retry(time, persist);
+    await persist(write);
+    memo.persisted(keyName, write.value, write.until);
+  };
 
   return {
     async isRevoked({ sessionId, userId, issuedAt }: RevocationQuery) {
@@ -60,8 +90,12 @@ export function denoKvRevocationStore(
       const uKey = userId === undefined ? undefined : await userKey(userId);
       const sName = name(sKey);
       const uName = uKey === undefined ? undefined : name(uKey);
-      const known = memo.answer(sName, uName, issuedAt, now(), memoTtl);
+      const start = now();
+      const known = memo.answer(sName, uName, issuedAt, start, memoTtl);
       if (known !== undefined) return known;
+      // This call does I/O anyway (or fails now): let it carry a few pending writes.
+      memo.retry(start, persist);
+      memo.assertAvailable(start);
       const entries = await kv.getMany(uKey === undefined ? [sKey] : [sKey, uKey]);
       const time = now();
       const stored = entries[0]?.value;
@@ -70,23 +104,18 @@ export function denoKvRevocationStore(
       const cutoff = isUserFact(fact) && fact.until >= time ? fact.cutoff : null;
       memo.read(sName, until, time);
       if (uName !== undefined) memo.read(uName, cutoff, time);
-      return (
-        isRevokedBy(until, cutoff, issuedAt, time) || memo.answer(sName, uName, issuedAt, time, 0) === true
-      );
+      if (isRevokedBy(until, cutoff, issuedAt, time)) return true;
+      if (memo.answer(sName, uName, issuedAt, time, 0) === true) return true;
+      memo.assertAvailable(time);
+      return false;
     },
 
     async revokeSession({ sessionId, until }: SessionRevocation) {
-      const key = sessionKey(sessionId);
-      const time = now();
-      memo.learn(name(key), until);
-      await kv.set(key, until, { expireIn: ttlSeconds(until, time, margin, 1) * 1000 });
+      await revoke({ key: sessionKey(sessionId), kind: "session", value: until, until });
     },
 
     async revokeUser({ userId, cutoff, until }: UserRevocation) {
-      const key = await userKey(userId);
-      const time = now();
-      memo.learn(name(key), cutoff);
-      await kv.set(key, { cutoff, until }, { expireIn: ttlSeconds(until, time, margin, 1) * 1000 });
+      await revoke({ key: await userKey(userId), kind: "user", value: cutoff, until });
     },
   };
 }

@@ -5,7 +5,7 @@
 export { type DenoKvLike, type DenoKvRevocationOptions, denoKvRevocationStore } from "./deno-kv.ts";
 export { type KvBindingLike, type KvRevocationOptions, kvRevocationStore } from "./kv.ts";
 export { type MemoryRevocationOptions, memoryRevocationStore } from "./memory.ts";
-export { RevocationWriteError } from "./policy.ts";
+export { RevocationBacklogError, RevocationWriteError } from "./policy.ts";
 export type {
   FailurePolicy,
   RevocationErrorEvent,

@@ -5,10 +5,11 @@
  *   <prefix>s:<session id>   value: `until` (ms)   TTL: the session's remaining life + margin
  *   <prefix>u:<user hash>    value: cutoff (ms)    TTL: maxAge + tolerance + margin
  *
- * One bulk `get` (one KV operation) answers a request, behind a per-isolate memo.
+ * One bulk `get` (one KV operation) answers a request, behind a per-isolate memo. Revocations whose
+ * `put` has not succeeded stay in the memo's pending set (never evicted) and are retried (memo.ts).
  */
 import { atLeast, ttlSeconds, userKeyId } from "./keys.ts";
-import { isRevokedBy, parseMs, RevocationMemo } from "./memo.ts";
+import { isRevokedBy, type PendingWrite, parseMs, RevocationMemo } from "./memo.ts";
 import type { RevocationQuery, RevocationStore, SessionRevocation, UserRevocation } from "./types.ts";
 
 /** The part of a `KVNamespace` binding this store uses (structural, so `src/` needs no Workers types). */
@@ -29,6 +30,11 @@ export interface KvRevocationOptions {
   readonly memoTtl?: number;
   /** Entries in the per-isolate memo. Default 5000. */
   readonly memoSize?: number;
+  /**
+   * Revocations this isolate keeps while their write has not succeeded. Default 10,000; past it,
+   * checks fail as `revocation_unavailable` until the one dropped would have expired.
+   */
+  readonly maxPending?: number;
   /** KV edge cache for reads, in seconds. Default and minimum 30 (KV's minimum). */
   readonly cacheTtl?: number;
   /** Seconds added to every TTL, for clock differences between Workers and KV. Default 60. */
@@ -59,20 +65,35 @@ export function kvRevocationStore(
   const cacheTtl = Math.max(KV_MIN_CACHE_TTL, atLeast("cacheTtl", options.cacheTtl, KV_MIN_CACHE_TTL, 0));
   const margin = atLeast("margin", options.margin, 60, 0);
   const memoSize = atLeast("memoSize", options.memoSize, 5000, 1);
+  const maxPending = atLeast("maxPending", options.maxPending, 10_000, 1);
   let memo = memos.get(binding);
   if (memo === undefined) {
-    memo = new RevocationMemo(memoSize);
+    memo = new RevocationMemo(memoSize, maxPending);
     memos.set(binding, memo);
   }
   const sessionKey = (id: string) => `${prefix}s:${id}`;
   const userKey = async (id: string) => `${prefix}u:${await userKeyId(id, options.pepper)}`;
+  const persist = ({ key, value, until }: PendingWrite<string>) =>
+    binding.put(key, String(value), { expirationTtl: ttlSeconds(until, now(), margin, KV_MIN_TTL) });
+  const revoke = async (write: PendingWrite<string>) => {
+    const time = now();
+    // Pending first: this isolate rejects the cookie while the write is in flight, and after it failed.
+    memo.writing(write.key, write, time);
+    memo.retry(time, persist);
+    await persist(write);
+    memo.persisted(write.key, write.value, write.until);
+  };
 
   return {
     async isRevoked({ sessionId, userId, issuedAt }: RevocationQuery) {
       const sKey = sessionKey(sessionId);
       const uKey = userId === undefined ? undefined : await userKey(userId);
-      const known = memo.answer(sKey, uKey, issuedAt, now(), memoTtl);
+      const start = now();
+      const known = memo.answer(sKey, uKey, issuedAt, start, memoTtl);
       if (known !== undefined) return known;
+      // This request does I/O anyway (or fails now): let it carry a few pending writes.
+      memo.retry(start, persist);
+      memo.assertAvailable(start);
       // One operation for both keys (billed per key); missing keys are billed too.
       const values = await binding.get(uKey === undefined ? [sKey] : [sKey, uKey], {
         type: "text",
@@ -85,24 +106,18 @@ export function kvRevocationStore(
       if (uKey !== undefined) memo.read(uKey, cutoff, time);
       // Decide from the values read (the memo is bounded and may already have dropped them), plus
       // what this isolate revoked itself, which a cached negative read may not show yet.
-      return (
-        isRevokedBy(until, cutoff, issuedAt, time) || memo.answer(sKey, uKey, issuedAt, time, 0) === true
-      );
+      if (isRevokedBy(until, cutoff, issuedAt, time)) return true;
+      if (memo.answer(sKey, uKey, issuedAt, time, 0) === true) return true;
+      memo.assertAvailable(time);
+      return false;
     },
 
     async revokeSession({ sessionId, until }: SessionRevocation) {
-      const key = sessionKey(sessionId);
-      const time = now();
-      // Write through first: this isolate rejects the cookie even if the KV write fails.
-      memo.learn(key, until);
-      await binding.put(key, String(until), { expirationTtl: ttlSeconds(until, time, margin, KV_MIN_TTL) });
+      await revoke({ key: sessionKey(sessionId), kind: "session", value: until, until });
     },
 
     async revokeUser({ userId, cutoff, until }: UserRevocation) {
-      const key = await userKey(userId);
-      const time = now();
-      memo.learn(key, cutoff);
-      await binding.put(key, String(cutoff), { expirationTtl: ttlSeconds(until, time, margin, KV_MIN_TTL) });
+      await revoke({ key: await userKey(userId), kind: "user", value: cutoff, until });
     },
   };
 }

@@ -21,6 +21,22 @@ export class RevocationWriteError extends SessionError {
   }
 }
 
+/**
+ * A store's `isRevoked` cannot answer: more revocations awaited a successful write than it may keep
+ * (`maxPending`), so it dropped one, and until that one would have expired any session might be it.
+ * The manager applies its failure policy (default: `revocation_unavailable`, read-only).
+ */
+export class RevocationBacklogError extends SessionError {
+  declare readonly code: "revocation_unavailable";
+  constructor() {
+    super(
+      "revocation_unavailable",
+      "sealed-session: too many revocations are waiting for the store to record them; " +
+        "sessions cannot be checked until the dropped ones expire",
+    );
+  }
+}
+
 /** The store did not answer in time. */
 export class RevocationTimeoutError extends Error {
   constructor(ms: number) {

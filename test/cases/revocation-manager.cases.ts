@@ -16,7 +16,7 @@ import {
 } from "sealed-session";
 import type { Suite } from "../harness.ts";
 import { clock, isClearing, Jar } from "../support/http.ts";
-import type { StoreFactory } from "./revocation-store.cases.ts";
+import { Faults, type FaultyStoreFactory, type StoreFactory } from "./revocation-store.cases.ts";
 
 const secrets = generateSecret();
 const unique = () => crypto.randomUUID();
@@ -176,6 +176,120 @@ export function managerRevocation(t: Suite, makeStore: StoreFactory, label: stri
     });
     assert.equal((await sessions.load(here.request())).userId, ada);
     assert.equal((await sessions.load(elsewhere.request())).invalidReason, "revoked");
+  });
+}
+
+/**
+ * Logouts whose store write failed (KV and Deno KV stores, over a backend whose writes can fail):
+ * the cookie stays rejected where it was revoked, the backlog is capped, and retries land.
+ */
+export function managerUnconfirmed(t: Suite, makeStore: FaultyStoreFactory, label: string): void {
+  const quiet = () => undefined;
+
+  t.test(`${label}: a logout whose write failed stays revoked through a flood of logouts`, async () => {
+    const time = clock();
+    const faults = new Faults();
+    const store = await makeStore(time.now, faults, { memoSize: 2 });
+    const sessions = manager({ ...patient(store), onStoreError: quiet }, time.now);
+    const [ada, grace] = [`ada-${unique()}`, `grace-${unique()}`];
+    const jar = await loggedIn(sessions, ada);
+    const stolen = copy(jar);
+    const graceDevice = await loggedIn(sessions, grace);
+    faults.writes = "throw";
+    const { result } = await visit(sessions, jar, (session) => session.destroy());
+    assert.equal(result.revocationError?.code, "revocation_write_failed");
+    await assert.rejects(sessions.revokeUser(grace), RevocationWriteError);
+    faults.writes = "ok";
+    for (let i = 0; i < 10; i++) {
+      await visit(sessions, await loggedIn(sessions, `user-${i}-${unique()}`), (s) => s.destroy());
+    }
+    assert.equal((await sessions.load(stolen.request())).invalidReason, "revoked");
+    assert.equal((await sessions.load(graceDevice.request())).invalidReason, "revoked");
+  });
+
+  t.test(
+    `${label}: past maxPending, logged-in sessions load as revocation_unavailable, anonymous ones as usual`,
+    async () => {
+      const time = clock();
+      const faults = new Faults();
+      const store = await makeStore(time.now, faults, { maxPending: 2 });
+      const events: RevocationErrorEvent[] = [];
+      const onStoreError = (event: RevocationErrorEvent) => void events.push(event);
+      const sessions = manager({ ...patient(store), onStoreError }, time.now);
+      const bob = await loggedIn(sessions, `bob-${unique()}`);
+      const visitor = new Jar();
+      await visit(sessions, visitor, (session) => {
+        session.data.views = 1;
+      });
+      faults.writes = "throw";
+      for (let i = 0; i < 2; i++) {
+        await visit(sessions, await loggedIn(sessions, `user-${i}-${unique()}`), (s) => s.destroy());
+      }
+      assert.equal((await sessions.load(bob.request())).invalidReason, undefined, "two pending: room");
+      await visit(sessions, await loggedIn(sessions, `user-${unique()}`), (s) => s.destroy());
+      events.length = 0;
+      const { session, written } = await visit(sessions, bob);
+      assert.equal(session.invalidReason, "revocation_unavailable");
+      assert.equal(session.readOnly, true);
+      assert.deepEqual(written, [], "bob's cookie is kept");
+      assert.deepEqual(
+        events.map(({ operation, error }) => [operation, (error as { code?: unknown }).code]),
+        [["check", "revocation_unavailable"]],
+      );
+      assert.equal((await sessions.load(visitor.request())).data.views, 1, "anonymous: not checked");
+      const checking = manager({ ...patient(store), checkAnonymous: true, onStoreError: quiet }, time.now);
+      assert.equal((await checking.load(visitor.request())).invalidReason, "revocation_unavailable");
+    },
+  );
+
+  t.test(`${label}: a waitUntil retry that succeeds clears the pending revocation`, async () => {
+    const time = clock();
+    const faults = new Faults();
+    const store = await makeStore(time.now, faults, { maxPending: 2 });
+    const sessions = manager({ ...patient(store), retryDelay: 0, onStoreError: quiet }, time.now);
+    const bob = await loggedIn(sessions, `bob-${unique()}`);
+    const jar = await loggedIn(sessions, `ada-${unique()}`);
+    const stolen = copy(jar);
+    faults.writes = "throw";
+    const retries: Promise<unknown>[] = [];
+    const { result } = await visit(
+      sessions,
+      jar,
+      (s) => s.destroy(),
+      (retry) => retries.push(retry),
+    );
+    assert.equal(result.revocationError?.retryScheduled, true);
+    faults.writes = "ok";
+    await Promise.all(retries);
+    const elsewhere = manager(patient(await makeStore(time.now, new Faults(), {})), time.now);
+    assert.equal((await elsewhere.load(stolen.request())).invalidReason, "revoked", "the retry landed");
+    // Two more failed logouts fill maxPending only if the retried one left it.
+    faults.writes = "throw";
+    for (let i = 0; i < 2; i++) {
+      await visit(sessions, await loggedIn(sessions, `user-${i}-${unique()}`), (s) => s.destroy());
+    }
+    assert.equal((await sessions.load(bob.request())).invalidReason, undefined, "two pending: room");
+    await visit(sessions, await loggedIn(sessions, `user-${unique()}`), (s) => s.destroy());
+    assert.equal((await sessions.load(bob.request())).invalidReason, "revocation_unavailable");
+  });
+
+  t.test(`${label}: without waitUntil, a later request carries the failed write to the store`, async () => {
+    const time = clock();
+    const faults = new Faults();
+    const store = await makeStore(time.now, faults, {});
+    const sessions = manager({ ...patient(store), onStoreError: quiet }, time.now);
+    const jar = await loggedIn(sessions, `ada-${unique()}`);
+    const stolen = copy(jar);
+    const other = await loggedIn(sessions, `grace-${unique()}`);
+    faults.writes = "throw";
+    const { result } = await visit(sessions, jar, (s) => s.destroy());
+    assert.equal(result.revocationError?.retryScheduled, false);
+    faults.writes = "ok";
+    time.advance(1);
+    await sessions.load(other.request());
+    await faults.settled();
+    const elsewhere = manager(patient(await makeStore(time.now, new Faults(), {})), time.now);
+    assert.equal((await elsewhere.load(stolen.request())).invalidReason, "revoked");
   });
 }
 

@@ -17,22 +17,45 @@ declare global {
   }
 }
 type StoreFactory = (now: () => number) => RevocationStore;
+/** A store over a backend whose writes go through `faults.write` (see revocation-store.cases.ts). */
+type FaultyStoreFactory = (
+  now: () => number,
+  faults: { write<T>(call: () => Promise<T>): Promise<T> },
+  options: { memoSize?: number; maxPending?: number; memoTtl?: number },
+) => RevocationStore;
 interface RevocationCases {
   storeConformance?: (t: Suite, factory: StoreFactory, label: string) => void;
   managerRevocation?: (t: Suite, factory: StoreFactory, label: string) => void;
+  unconfirmedWrites?: (t: Suite, factory: FaultyStoreFactory, label: string) => void;
+  managerUnconfirmed?: (t: Suite, factory: FaultyStoreFactory, label: string) => void;
 }
 const cases = Object.values(
   import.meta.glob<RevocationCases>("../cases/revocation-*.cases.ts", { eager: true }),
 );
 const storeConformance = cases.find((module) => module.storeConformance)?.storeConformance;
 const managerRevocation = cases.find((module) => module.managerRevocation)?.managerRevocation;
-if (!storeConformance || !managerRevocation) throw new Error("revocation case files not found");
+const unconfirmedWrites = cases.find((module) => module.unconfirmedWrites)?.unconfirmedWrites;
+const managerUnconfirmed = cases.find((module) => module.managerUnconfirmed)?.managerUnconfirmed;
+if (!storeConformance || !managerRevocation || !unconfirmedWrites || !managerUnconfirmed) {
+  throw new Error("revocation case files not found");
+}
 const secrets = generateSecret();
 const prefix = () => `t-${crypto.randomUUID().slice(0, 8)}:`;
 
 describe("conformance", () => {
   storeConformance(suite, (now) => kvRevocationStore(env.SESSIONS, { now }), "kv store");
   managerRevocation(suite, (now) => kvRevocationStore(env.SESSIONS, { now }), "kv store");
+  // A new wrapper per store: its own memo, as in another isolate; writes fail when the case says so.
+  const faulty: FaultyStoreFactory = (now, faults, options) =>
+    kvRevocationStore(
+      {
+        get: (keys, getOptions) => env.SESSIONS.get(keys, getOptions),
+        put: (key, value, putOptions) => faults.write(() => env.SESSIONS.put(key, value, putOptions)),
+      },
+      { now, ...options },
+    );
+  unconfirmedWrites(suite, faulty, "kv store");
+  managerUnconfirmed(suite, faulty, "kv store");
 });
 
 /** A binding that counts KV operations: what a request costs. */
@@ -298,7 +321,7 @@ describe("the memo keeps what this isolate revoked", () => {
   });
 
   it("rejects nonsensical store options at start-up", () => {
-    for (const options of [{ memoTtl: -1 }, { margin: Number.NaN }, { memoSize: 0 }]) {
+    for (const options of [{ memoTtl: -1 }, { margin: Number.NaN }, { memoSize: 0 }, { maxPending: 0 }]) {
       expect(() => kvRevocationStore(env.SESSIONS, options)).toThrow(/must be a number/);
     }
   });

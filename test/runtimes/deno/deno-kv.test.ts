@@ -3,8 +3,12 @@
 // The plain `deno test test/runtimes/deno/` run has no --unstable-kv: there this file registers nothing.
 
 import { denoKvRevocationStore } from "../../../src/revocation/index.ts";
-import { managerRevocation } from "../../cases/revocation-manager.cases.ts";
-import { storeConformance } from "../../cases/revocation-store.cases.ts";
+import { managerRevocation, managerUnconfirmed } from "../../cases/revocation-manager.cases.ts";
+import {
+  type FaultyStoreFactory,
+  storeConformance,
+  unconfirmedWrites,
+} from "../../cases/revocation-store.cases.ts";
 import type { Suite } from "../../harness.ts";
 
 function required(): boolean {
@@ -25,6 +29,17 @@ if (typeof Deno.openKv !== "function") {
   };
   storeConformance(suite, (now) => denoKvRevocationStore(kv, { now }), "deno kv store");
   managerRevocation(suite, (now) => denoKvRevocationStore(kv, { now }), "deno kv store");
+  // A new wrapper per store: its own memo, as in another process; writes fail when the case says so.
+  const faulty: FaultyStoreFactory = (now, faults, options) =>
+    denoKvRevocationStore(
+      {
+        getMany: (keys) => kv.getMany(keys as Deno.KvKey[]),
+        set: (key, value, setOptions) => faults.write(() => kv.set(key as Deno.KvKey, value, setOptions)),
+      },
+      { now, ...options },
+    );
+  unconfirmedWrites(suite, faulty, "deno kv store");
+  managerUnconfirmed(suite, faulty, "deno kv store");
 
   Deno.test("deno kv store: values carry their expiry; keys hash the user id", async () => {
     const store = denoKvRevocationStore(kv, { prefix: ["t-keys"] });
