@@ -1,6 +1,6 @@
 /** The demo's JSON API: a contract (see docs/demo.md) that tests and the page rely on. */
 import { Hono } from "hono";
-import { RevocationWriteError } from "sealed-session";
+import { DataError, RevocationWriteError } from "sealed-session";
 import { type SessionEnv, sessions } from "sealed-session/hono";
 import { type DemoBindings, type DemoData, sessionOptions } from "./config.ts";
 import { type RulesEnv, requestRules } from "./rules.ts";
@@ -9,6 +9,9 @@ import { tokenRoutes } from "./tokens.ts";
 type ApiEnv = { Bindings: DemoBindings } & SessionEnv<DemoData> & RulesEnv;
 
 const USER = /^[\p{L}\p{N} ._@+-]{1,64}$/u;
+
+/** Why data was refused; the core's message names a path built of the client's keys, so it is not echoed. */
+export const DATA_REFUSED = "the data cannot be stored: at most 64 levels deep, and only finite numbers";
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
@@ -74,7 +77,14 @@ export const api = new Hono<ApiEnv>()
   .put("/data", (c) => {
     const body = c.var.body;
     if (!isPlainObject(body)) return c.json({ error: "send a JSON object" }, 400);
-    c.var.session.data.stored = body;
+    try {
+      // Assigning `data` checks it now (JSON, at most 64 levels deep), not at commit, after the handler.
+      c.var.session.data = { ...c.var.session.data, stored: body };
+    } catch (error) {
+      // JSON.parse gives plain JSON, so only depth or a number like 1e400 (Infinity) gets here.
+      if (error instanceof DataError) return c.json({ error: DATA_REFUSED }, 400);
+      throw error;
+    }
     return c.json({ stored: Object.keys(body).length });
   })
 

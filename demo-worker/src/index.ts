@@ -5,9 +5,9 @@
 import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { NONCE, type SecureHeadersVariables, secureHeaders } from "hono/secure-headers";
-import { ConfigError, CookieTooLargeError } from "sealed-session";
+import { ConfigError, CookieTooLargeError, DataError } from "sealed-session";
 import { jwksRoute } from "sealed-session/hono";
-import { api } from "./api.ts";
+import { api, DATA_REFUSED } from "./api.ts";
 import { type DemoBindings, hasSecret, MISSING_SECRET } from "./config.ts";
 import { errorPage, page } from "./page.ts";
 import { demoSigningKeys } from "./tokens.ts";
@@ -48,6 +48,10 @@ app.get("/", (c) => c.html(page(nonceOf(c))));
 
 app.onError((error, c) => {
   if (error instanceof HTTPException) return error.getResponse();
+  if (error instanceof DataError) {
+    // Only client data reaches the session here; PUT /api/data checks it first, this is the backstop.
+    return c.json({ error: DATA_REFUSED }, 400);
+  }
   if (error instanceof CookieTooLargeError) {
     // The session would not fit its cookies: here only PUT /api/data can cause that.
     return c.json({ error: "that would make the session too large for its cookies; store less" }, 413);

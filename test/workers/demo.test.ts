@@ -2,6 +2,7 @@
 
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import fc from "fast-check";
 import { generateSecret } from "sealed-session";
 import { describe, expect, it } from "vitest";
 import demo from "../../demo-worker/src/index.ts";
@@ -315,4 +316,120 @@ describe("the page", () => {
     }
     expect(response.headers.getSetCookie()).toEqual([]);
   });
+});
+
+describe("request bodies (issue 11 #4, #6): read in bytes up to the limit, and never a 500", () => {
+  const LIMIT = 64 * 1024;
+  const jsonHeaders = { "content-type": "application/json", origin: ORIGIN, "sec-fetch-site": "same-origin" };
+
+  async function sendStream(path: string, body: ReadableStream<Uint8Array>) {
+    const ctx = createExecutionContext();
+    const init = { method: "PUT", body, headers: jsonHeaders, duplex: "half" } as RequestInit;
+    const response = await demo.fetch(new Request(ORIGIN + path, init), env, ctx);
+    await waitOnExecutionContext(ctx);
+    return response;
+  }
+
+  it("a chunked body without Content-Length over the limit is 413, and the rest is never read", async () => {
+    const chunk = new TextEncoder().encode(`"${"x".repeat(16 * 1024 - 2)}"`);
+    const total = 20 * 1024 * 1024;
+    let pulled = 0;
+    let cancelled = false;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled >= total) return controller.close();
+        pulled += chunk.byteLength;
+        controller.enqueue(chunk.slice());
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const response = await sendStream("/api/data", body);
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ error: `bodies are limited to ${LIMIT} bytes` });
+    // Stopped just past the limit (a chunk or two read ahead), not after 20 MB.
+    expect(pulled).toBeLessThan(LIMIT + 4 * chunk.byteLength);
+    expect(cancelled).toBe(true);
+  });
+
+  it("the limit counts bytes: 40,000 two-byte characters (80 KB, 40 K UTF-16 units) are 413", async () => {
+    const { send } = client();
+    const body = JSON.stringify({ pad: "é".repeat(40_000) });
+    expect(body.length).toBeLessThan(LIMIT);
+    expect(new TextEncoder().encode(body).byteLength).toBeGreaterThan(LIMIT);
+    const response = await send("POST", "/api/logout", { body, headers: jsonHeaders });
+    expect(response.status).toBe(413);
+    // Just under the limit in bytes is read.
+    const fits = JSON.stringify({ pad: "é".repeat(30_000) });
+    expect((await send("POST", "/api/logout", { body: fits, headers: jsonHeaders })).status).toBe(200);
+  });
+
+  it("PUT /api/data nested 6000 levels deep, or holding 1e400, is 400 and stores nothing", async () => {
+    const { send, me } = client();
+    for (const body of [
+      `{"a":${"[".repeat(6000)}${"]".repeat(6000)}}`,
+      `{"a":${'{"b":'.repeat(6000)}1${"}".repeat(6000)}}`,
+      `{"a":${"[".repeat(63)}${"]".repeat(63)}}`,
+      '{"big":1e400}',
+    ]) {
+      const response = await send("PUT", "/api/data", { body, headers: jsonHeaders });
+      expect(response.status, body.slice(0, 20)).toBe(400);
+      expect(response.headers.getSetCookie()).toEqual([]);
+    }
+    expect((await me()).stored).toBeNull();
+    const shallow = await send("PUT", "/api/data", {
+      body: `{"a":${"[".repeat(40)}${"]".repeat(40)}}`,
+      headers: jsonHeaders,
+    });
+    expect(shallow.status).toBe(200);
+  });
+
+  it("any body to any JSON route is answered 2xx or 4xx, never 5xx (property)", async () => {
+    const deep = fc
+      .tuple(
+        fc.integer({ min: 1, max: 20_000 }),
+        fc.constantFrom(["[", "]"], ['{"a":', "}"], ['{"user":[', "]}"]),
+      )
+      .map(
+        ([depth, [open, close]]) => `${open!.repeat(depth)}${open === "[" ? "" : "0"}${close!.repeat(depth)}`,
+      );
+    const odd = fc.constantFrom(
+      "1e400",
+      '{"user":1e400}',
+      '{"big":-1e400,"small":1e-400}',
+      '{"__proto__":{"user":"x"},"constructor":{"prototype":{}}}',
+      '{"user":"\\u0000\\ud800"}',
+      '"\\ufeff"',
+      "\ufeff{}",
+      "null",
+      "",
+    );
+    const body = fc.oneof(
+      fc.json({ maxDepth: 8 }),
+      fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify({ user: value, data: value })),
+      deep,
+      odd,
+      fc.string({ maxLength: 200 }),
+      fc.integer({ min: LIMIT - 64, max: LIMIT + 64 }).map((size) => `{"p":"${"x".repeat(size - 8)}"}`),
+    );
+    const route = fc.constantFrom(
+      ["POST", "/api/login"],
+      ["PUT", "/api/data"],
+      ["POST", "/api/logout"],
+      ["POST", "/api/logout-all"],
+      ["POST", "/api/token"],
+      ["PATCH", "/api/me"],
+    );
+    await fc.assert(
+      fc.asyncProperty(route, body, fc.boolean(), async ([method, path], text, loggedIn) => {
+        const { send, json } = client();
+        if (loggedIn) await json("POST", "/api/login", { user: "prop" });
+        const response = await send(method!, path!, { body: text, headers: jsonHeaders });
+        expect(response.status, `${method} ${path} ${text.slice(0, 40)}`).toBeGreaterThanOrEqual(200);
+        expect(response.status, `${method} ${path} ${text.slice(0, 40)}`).toBeLessThan(500);
+      }),
+      { numRuns: 300 },
+    );
+  }, 120_000);
 });
