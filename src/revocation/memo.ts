@@ -124,14 +124,13 @@ export class RevocationMemo<K = string> {
         until: Math.max(write.until, known.write.until),
       };
     } else if (this.#pending.size >= this.#maxPending) {
+      // One pass: drop what expired, and find the soonest to expire in case nothing did.
+      let soonest: [string, PendingWrite<K>] = [name, write];
       for (const [other, entry] of this.#pending) {
         if (entry.write.until < now) this.#pending.delete(other);
+        else if (entry.write.until < soonest[1].until) soonest = [other, entry.write];
       }
       if (this.#pending.size >= this.#maxPending) {
-        let soonest: [string, PendingWrite<K>] = [name, write];
-        for (const [other, entry] of this.#pending) {
-          if (entry.write.until < soonest[1].until) soonest = [other, entry.write];
-        }
         const [dropped, lost] = soonest;
         this.#unavailableUntil = Math.max(this.#unavailableUntil, lost.until);
         this.learn(dropped, lost.value);
