@@ -1,6 +1,7 @@
 // What a user of the published package relies on: publint and attw find nothing wrong with the
 // built package, the JSR manifest and the Deno import map offer the same entry points as npm, and
-// `engines` names the Node this project actually tests as its oldest.
+// `engines` names the Node this project actually tests as its oldest. The publish dry runs (npm and
+// JSR, with their file lists) are in publish.test.ts.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -79,11 +80,4 @@ test("the Deno import map used by the tests offers every export, each pointing a
     const name = subpath === "." ? "sealed-session" : `sealed-session/${subpath.slice(2)}`;
     assert.equal(imports[name], `../../.${sourceOf(subpath)}`, name);
   }
-});
-
-test("deno publish --dry-run accepts the package for JSR (no slow types)", () => {
-  // Types are checked by `npm run typecheck` and `deno test`; this is about what JSR accepts.
-  const { status, output } = run(bin("deno"), ["publish", "--dry-run", "--allow-dirty", "--no-check"]);
-  assert.equal(status, 0, output);
-  assert.match(output, /Dry run complete/);
 });
