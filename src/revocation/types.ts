@@ -16,6 +16,11 @@ export interface RevocationQuery {
 /** One session id, revoked by logout or replaced by login/regenerate. */
 export interface SessionRevocation {
   readonly sessionId: string;
+  /**
+   * The session's user, when it had one. The manager always passes it; a store that keeps a user's
+   * facts together (one Durable Object per user) needs it to find them.
+   */
+  readonly userId?: string | undefined;
   /** Keep the fact at least until then: the session's absolute expiry plus the clock tolerance. */
   readonly until: number;
 }

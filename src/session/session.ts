@@ -113,7 +113,10 @@ export class Session<
       seen: 0,
       flags: context.persistent ? 0 : FLAG_BROWSER_SESSION,
       userId: null,
+      authAt: null,
+      dataVersion: 0,
       data: {},
+      store: undefined,
       flash: undefined,
     };
   }
@@ -215,6 +218,7 @@ export class Session<
       seen: 0,
       flags: persistent ? 0 : FLAG_BROWSER_SESSION,
       userId,
+      authAt: now,
     };
     this._idExposed = false;
     this._dirty = true;

@@ -239,12 +239,19 @@ export default (t: Suite) => {
   t.test(
     "an iron envelope of an unknown version is unsupported_version; a broken one malformed",
     async () => {
-      // seal() in iron format has no cookie binding, so it can forge envelopes for an iron manager.
+      // seal() in iron format without a purpose uses the raw secret, as 0.1 session cookies did, and
+      // those are read while `acceptLegacyIron` is on (the default): so it can forge envelopes here.
       const id = "A".repeat(22);
       const now = Date.now();
-      const future = await seal([2, id, now, 60, 0, 0, null, {}], { secrets, format: "iron" });
+      const future = await seal([3, id, now, 60, 0, 0, null, 0, 0, {}], { secrets, format: "iron" });
       await expectRejected("iron", `${NAME}=${future}`, "unsupported_version");
       for (const broken of [
+        [2, id, now, 60, 0, 0, null, {}],
+        [2, id, now, 60, 0, 0, null, 0, -1, {}],
+        [2, id, now, 60, 0, 0, null, 0.5, 0, {}],
+        [2, id, now, 60, 0, 0, null, 0, 0, "short"],
+        [2, id, now, 60, 0, 0, null, 0, 0, []],
+        [2, id, now, 60, 0, 0, null, 0, 0, {}, {}, {}],
         [1, "short", now, 60, 0, 0, null, {}],
         [1, id, -1, 60, 0, 0, null, {}],
         [1, id, now, 0, 0, 0, null, {}],

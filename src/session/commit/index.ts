@@ -1,0 +1,76 @@
+/**
+ * Committing a session, in steps: decide → revocation writes → seal → cookies. This composes the
+ * steps (each in a file of its own) and keeps the session and the token cache in step with what the
+ * response now tells the browser.
+ */
+import type { RevocationWriteError, WaitUntil } from "../../revocation/policy.ts";
+import type { ManagerState } from "../config.ts";
+import { encodeEnvelope } from "../envelope.ts";
+import type { Session } from "../session.ts";
+import { clearSessionCookies, setSessionCookies } from "./cookie.ts";
+import { decide } from "./decide.ts";
+import { revokeEnded } from "./revoke.ts";
+import { sealEnvelope } from "./seal.ts";
+
+export interface CommitOptions {
+  /** `ctx.waitUntil` (bound) where the runtime has one: a failed revocation write is retried there. */
+  readonly waitUntil?: WaitUntil;
+}
+
+export interface CommitResult {
+  /**
+   * Set when revoking an ended session id (logout, or login/regenerate replacing a user's id) failed.
+   * The cookie was cleared or replaced all the same; `onStoreError` saw the failure too.
+   */
+  readonly revocationError: RevocationWriteError | undefined;
+}
+
+const COMMITTED: CommitResult = Object.freeze({ revocationError: undefined });
+const result = (error: RevocationWriteError | undefined): CommitResult =>
+  error === undefined ? COMMITTED : { revocationError: error };
+
+export async function commitSession(
+  state: ManagerState,
+  session: Session<object, object>,
+  headers: Headers,
+  options: CommitOptions,
+): Promise<CommitResult> {
+  const now = state.context.now();
+  const decision = decide(state, session, now);
+  switch (decision.kind) {
+    case "leave":
+      if (session._present.length > 0) state.caching.depends(headers);
+      return COMMITTED;
+    case "clear":
+      clearSessionCookies(state, session._present, headers);
+      return COMMITTED;
+    case "destroy": {
+      state.tokens.delete(session._token);
+      // Clear first: the local logout holds even when the revocation write fails or times out.
+      clearSessionCookies(state, new Set([state.cookie.name, ...session._present]), headers);
+      return result(await revokeEnded(state, session._ended.splice(0), true, options.waitUntil));
+    }
+  }
+  // A replaced id's token must not come back from the cache.
+  if (session._ended.length > 0) state.tokens.delete(session._token);
+  const failure = await revokeEnded(state, session._ended.splice(0), false, options.waitUntil);
+  const envelope = session._envelope;
+  envelope.seen = Math.max(0, Math.floor((now - envelope.issuedAt) / 1000));
+  const body = encodeEnvelope(envelope, decision.dataJson, decision.flashJson);
+  const token = await sealEnvelope(state, body);
+  setSessionCookies(state, session, token, now, headers);
+  session._idExposed = true;
+  // The browser will send this token next: it is ours and valid, so spare the next request the decryption.
+  state.tokens.set(token, {
+    format: state.write,
+    plaintext: body,
+    entry: state.keyring.newest,
+    expiresAt: undefined,
+    foreignKeyId: false,
+  });
+  session._token = token;
+  session._loadedJson = decision.loaded;
+  session._dirty = false;
+  session._reseal = false;
+  return result(failure);
+}

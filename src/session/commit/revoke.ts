@@ -1,0 +1,67 @@
+/**
+ * Commit step 2 (and `revokeUser`): record ended ids in the revocation store. Every write runs under
+ * the store deadline; a failure is reported, handed one retry through `waitUntil` when there is one,
+ * and returned as a typed error — never thrown from `commit`, because the local logout already holds.
+ */
+import { failureKind, RevocationWriteError, type WaitUntil, withTimeout } from "../../revocation/policy.ts";
+import type { ManagerState } from "../config.ts";
+import type { EndedSession } from "../session.ts";
+
+/** Runs one revocation write; on failure returns the typed error instead of throwing. */
+export async function writeRevocation(
+  state: ManagerState,
+  operation: "revokeSession" | "revokeUser",
+  run: () => Promise<void>,
+  waitUntil: WaitUntil | undefined,
+): Promise<RevocationWriteError | undefined> {
+  const { timeout, retryDelay, report } = state.revocation!;
+  try {
+    await withTimeout(run, timeout);
+    return undefined;
+  } catch (error) {
+    const retry = waitUntil !== undefined;
+    report({ operation, kind: failureKind(error), error, retry });
+    if (waitUntil) {
+      waitUntil(
+        (async () => {
+          await new Promise((done) => setTimeout(done, retryDelay));
+          try {
+            await withTimeout(run, timeout);
+          } catch (again) {
+            report({ operation, kind: failureKind(again), error: again, retry: true });
+          }
+        })(),
+      );
+    }
+    return new RevocationWriteError(operation, retry, error);
+  }
+}
+
+/**
+ * Revokes the ids this request ended (logout, or login/regenerate replacing an id a client may hold).
+ * Returns the first failure, if any.
+ */
+export async function revokeEnded(
+  state: ManagerState,
+  ended: readonly EndedSession[],
+  destroyed: boolean,
+  waitUntil: WaitUntil | undefined,
+): Promise<RevocationWriteError | undefined> {
+  const { revocation } = state;
+  if (!revocation) return undefined;
+  let failure: RevocationWriteError | undefined;
+  for (const old of ended) {
+    // A replaced anonymous id is no fixation target, and anonymous cookies are not checked by default.
+    if (old.userId === null && !(destroyed && revocation.checkAnonymous)) continue;
+    const until = old.expiresAt + state.toleranceMs;
+    const userId = old.userId ?? undefined;
+    const failed = await writeRevocation(
+      state,
+      "revokeSession",
+      () => revocation.store.revokeSession({ sessionId: old.id, until, userId }),
+      waitUntil,
+    );
+    failure ??= failed;
+  }
+  return failure;
+}

@@ -1,0 +1,238 @@
+/**
+ * A manager's configuration: every option checked once, at `createSessions`, so a misconfiguration
+ * fails at start-up with a message that names the option and says how to fix it — never on a
+ * user's request. The result also holds the manager's few pieces of state (keys, the token cache,
+ * the newest revocation cutoff), which the load and commit steps share.
+ */
+import { legacyDeadline } from "../codec/seal.ts";
+import { FORMATS, type Format } from "../codec/types.ts";
+import { type CookieOptions, type ResolvedCookie, resolveCookie } from "../cookie/options.ts";
+import { ConfigError, type ReasonCode } from "../errors.ts";
+import { type IronBinding, Keyring, parseSecrets, type SecretInput } from "../keyring.ts";
+import { type ResolvedRevocation, resolveRevocation } from "../revocation/policy.ts";
+import type { RevocationOptions, RevocationStore } from "../revocation/types.ts";
+import type { SessionTokens } from "../token/session-tokens.ts";
+import type { Tokens } from "../token/types.ts";
+import { type CachePolicy, cachePolicy } from "./cache-control.ts";
+import type { SessionContext } from "./session.ts";
+import { TokenCache } from "./token-cache.ts";
+
+const DAY = 86_400;
+/** Browsers cap cookie lifetimes at 400 days. */
+export const MAX_COOKIE_AGE = 400 * DAY;
+
+export interface SessionsOptions {
+  /**
+   * Secrets, newest first, each at least 32 characters: a list, one string, or a comma-separated
+   * string (as an environment variable holds them). The first seals; all unseal.
+   */
+  readonly secrets: SecretInput | readonly SecretInput[];
+  /** Format to write, or a list: the first is written, all are read. Default `"jwe"`. */
+  readonly format?: Format | readonly Format[];
+  readonly cookie?: CookieOptions;
+  /** Absolute lifetime in seconds. Default 14 days, at most 400 days. */
+  readonly maxAge?: number;
+  /** Seconds without a request after which the session ends (rolling). Default: none. */
+  readonly idleTimeout?: number;
+  /** Re-seal an unchanged session only when its last refresh is this many seconds old. Default `idleTimeout / 10`. */
+  readonly refreshAfter?: number;
+  /** `false` makes browser-session cookies (no Max-Age) by default. Default `true`. */
+  readonly persistent?: boolean;
+  /** Seconds of clock skew accepted on expiry. Default 5, at most 60. */
+  readonly clockTolerance?: number;
+  /**
+   * Optional store that makes logout real: a store, or `{ store, timeout, onStoreError, checkAnonymous }`
+   * (see docs/revocation.md).
+   */
+  readonly revocation?: RevocationStore | RevocationOptions;
+  /** Called for every rejected cookie, with its reason. Never receives the token or the secrets. */
+  readonly onInvalid?: (event: { reason: ReasonCode; cookie: string }) => void;
+  /** Called when a session's cookies reach `cookie.warnAt` bytes. */
+  readonly onLargeCookie?: (event: { bytes: number; limit: number; cookie: string }) => void;
+  /**
+   * `Cache-Control` for responses that set or depend on a session. Default `"private, no-store"`; it
+   * must contain `private` or `no-store`. A response that sets a session cookie is always made private
+   * (an app's storable value is replaced and CDN-Cache-Control removed, with a warning); `false` only
+   * leaves responses that merely read a session alone.
+   */
+  readonly cacheControl?: string | false;
+  /** Appended to iron tokens, e.g. `"~2"` so iron-session v8 reads them. */
+  readonly ironSuffix?: string;
+  /**
+   * Load plain iron values (iron-session's cookies) as existing sessions, for migrating from
+   * iron-session. Needs `"iron"` in `format`. Off by default: with it, any iron token sealed under
+   * these secrets (e.g. by `seal(…, { format: "iron" })` elsewhere in your app) would be accepted too.
+   */
+  readonly adoptIronSessions?: boolean;
+  /**
+   * Keep reading `iron` session cookies sealed by sealed-session 0.1, which used the raw secret and so
+   * were not bound to the cookie name: `true` (the default in 0.x; `false` from 1.0), `false`, or a
+   * `Date` after which they are refused (`bad_seal`). Each one loads as before and is re-sealed, bound,
+   * on that response — nobody is logged out. While it is on, do not `seal()` envelope-shaped values
+   * with `format: "iron"` and no `purpose` under the same secrets.
+   */
+  readonly acceptLegacyIron?: boolean | Date;
+  /** Clock in ms since the epoch, for tests. */
+  readonly now?: () => number;
+  /**
+   * Bearer tokens issued from sessions, for APIs and other services: `sessionTokens({ ... })`
+   * (docs/tokens.md). `load` never reads `Authorization`: bearer requests go through `verifyToken`.
+   */
+  readonly tokens?: SessionTokens;
+}
+
+/** What the load and commit steps share: the checked options and the manager's state. */
+export interface ManagerState {
+  readonly keyring: Keyring;
+  /** The format written; `read` lists every format accepted. */
+  readonly write: Format;
+  readonly read: readonly Format[];
+  readonly cookie: ResolvedCookie;
+  readonly context: SessionContext;
+  /** Seconds. */
+  readonly refreshAfter: number;
+  readonly toleranceMs: number;
+  /** HKDF info of this cookie's `jwe` key. */
+  readonly jweInfo: string;
+  /** HKDF info of this cookie's iron password (see `IronBinding`). */
+  readonly ironInfo: string;
+  /** Iron passwords to try on load: this cookie's, then (legacy, adoption) the raw secret. */
+  readonly ironBound: readonly IronBinding[];
+  readonly ironBoundOrRaw: readonly IronBinding[];
+  readonly ironSuffix: string;
+  readonly adoptIronSessions: boolean;
+  /** Last ms at which unbound (0.1) iron session cookies are read. */
+  readonly legacyIronUntil: number;
+  readonly revocation: ResolvedRevocation | undefined;
+  readonly caching: CachePolicy;
+  readonly onInvalid: SessionsOptions["onInvalid"];
+  readonly onLargeCookie: SessionsOptions["onLargeCookie"];
+  /** Tokens this manager verified or sealed (see `TokenCache`). */
+  readonly tokens: TokenCache;
+  /** Bearer tokens, when the `tokens` option is set. */
+  readonly bearer: Tokens | undefined;
+  /** The newest user cutoff this manager wrote (ms): ids issued later get a strictly later issuedAt. */
+  lastCutoff: number;
+}
+
+function seconds(name: string, value: unknown, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new ConfigError(`\`${name}\` must be whole seconds from 1 to ${max}, not ${String(value)}`);
+  }
+  return value;
+}
+
+/** `format`: the first is written, all are read. */
+function formatsOf(option: SessionsOptions["format"]): readonly Format[] {
+  const formats = option === undefined ? ["jwe" as const] : typeof option === "string" ? [option] : option;
+  if (
+    !Array.isArray(formats) ||
+    formats.length === 0 ||
+    formats.some((format) => !FORMATS.includes(format)) ||
+    new Set(formats).size !== formats.length
+  ) {
+    throw new ConfigError(
+      '`format` must be "jwe", "iron", or a list of them without repeats (the first is written)',
+    );
+  }
+  return formats;
+}
+
+/** `maxAge`, `idleTimeout`, `refreshAfter` and `clockTolerance`, in seconds. */
+function lifetimesOf(options: SessionsOptions) {
+  const maxAge = seconds("maxAge", options.maxAge, 14 * DAY, MAX_COOKIE_AGE);
+  // An idle timeout longer than the lifetime can never fire first: clamp, as documented.
+  const idleTimeout =
+    options.idleTimeout === undefined
+      ? undefined
+      : Math.min(seconds("idleTimeout", options.idleTimeout, 0, 10 * MAX_COOKIE_AGE), maxAge);
+  let refreshAfter = 0;
+  if (options.refreshAfter !== undefined) {
+    if (idleTimeout === undefined)
+      throw new ConfigError("`refreshAfter` only applies with `idleTimeout`; set both or neither");
+    if (
+      typeof options.refreshAfter !== "number" ||
+      !(options.refreshAfter >= 0) ||
+      options.refreshAfter >= idleTimeout
+    ) {
+      throw new ConfigError(
+        `\`refreshAfter\` must be seconds from 0 to below \`idleTimeout\` (${idleTimeout})`,
+      );
+    }
+    refreshAfter = options.refreshAfter;
+  } else if (idleTimeout !== undefined) {
+    refreshAfter = Math.max(1, Math.floor(idleTimeout / 10));
+  }
+  const tolerance = options.clockTolerance ?? 5;
+  if (typeof tolerance !== "number" || !(tolerance >= 0 && tolerance <= 60)) {
+    throw new ConfigError("`clockTolerance` must be seconds from 0 to 60");
+  }
+  return { maxAge, idleTimeout, refreshAfter, toleranceMs: tolerance * 1000 };
+}
+
+/** `ironSuffix`, `adoptIronSessions` and `acceptLegacyIron`. */
+function ironOf(options: SessionsOptions, formats: readonly Format[]) {
+  if (options.ironSuffix !== undefined && !/^~\d{1,3}$/.test(options.ironSuffix)) {
+    throw new ConfigError('`ironSuffix` must look like "~2" (what iron-session v8 expects)');
+  }
+  const adoptIronSessions = options.adoptIronSessions ?? false;
+  if (adoptIronSessions && !formats.includes("iron")) {
+    throw new ConfigError(
+      '`adoptIronSessions` reads iron-session cookies: add "iron" to `format`, e.g. ["jwe", "iron"]',
+    );
+  }
+  return {
+    ironSuffix: options.ironSuffix ?? "",
+    adoptIronSessions,
+    legacyIronUntil: legacyDeadline(options.acceptLegacyIron ?? true, "acceptLegacyIron"),
+  };
+}
+
+/** Checks every option and builds a manager's state. Throws `ConfigError` on anything that cannot work. */
+export function configure(options: SessionsOptions): ManagerState {
+  if (typeof options !== "object" || options === null)
+    throw new ConfigError("createSessions(options) needs an options object");
+  const keyring = new Keyring(parseSecrets(options.secrets));
+  const formats = formatsOf(options.format);
+  const { maxAge, idleTimeout, refreshAfter, toleranceMs } = lifetimesOf(options);
+  const cookie = resolveCookie(options.cookie);
+  const iron = ironOf(options, formats);
+  const revocation = resolveRevocation(options.revocation);
+  const caching = cachePolicy(options.cacheControl);
+  if (options.tokens !== undefined && typeof options.tokens?.create !== "function") {
+    throw new ConfigError("`tokens` must come from sessionTokens({ issuer, audience, ... })");
+  }
+  // Created through the option itself, so an app without tokens bundles no token code.
+  const bearer = options.tokens?.create(options.tokens.options, options);
+  const now = options.now ?? Date.now;
+  const state: ManagerState = {
+    keyring,
+    write: formats[0]!,
+    read: formats,
+    cookie,
+    context: {
+      now,
+      // After the last cutoff this manager wrote, so a login right after "log out everywhere" survives it.
+      issueTime: () => Math.max(now(), state.lastCutoff + 1),
+      maxAge,
+      idleTimeout,
+      persistent: options.persistent ?? true,
+    },
+    refreshAfter,
+    toleranceMs,
+    jweInfo: `sealed-session/v1 cookie:${cookie.name}`,
+    ironInfo: `sealed-session/v1 iron cookie:${cookie.name}`,
+    ironBound: [`sealed-session/v1 iron cookie:${cookie.name}`],
+    ironBoundOrRaw: [`sealed-session/v1 iron cookie:${cookie.name}`, undefined],
+    ...iron,
+    revocation,
+    caching,
+    onInvalid: options.onInvalid,
+    onLargeCookie: options.onLargeCookie,
+    tokens: new TokenCache(),
+    bearer,
+    lastCutoff: Number.NEGATIVE_INFINITY,
+  };
+  return state;
+}

@@ -1,0 +1,83 @@
+/**
+ * Loading a session, in steps: read the cookie → open it → accept the envelope → check revocation.
+ * Each step is a function of the manager's state in a file of its own; this composes them and turns
+ * every refusal into a new anonymous session with its reason — `load` never throws.
+ */
+import { readSessionCookie } from "../../cookie/read.ts";
+import { type ReasonCode, UnsealError } from "../../errors.ts";
+import type { ManagerState } from "../config.ts";
+import { Session } from "../session.ts";
+import { type Accepted, acceptEnvelope } from "./accept.ts";
+import { openCookie } from "./open.ts";
+import { checkRevocation } from "./revocation.ts";
+
+export async function loadSession<Data extends object, Flash extends object>(
+  state: ManagerState,
+  request: Request | Headers,
+): Promise<Session<Data, Flash>> {
+  const headers = request instanceof Headers ? request : request.headers;
+  const read = readSessionCookie(headers.get("cookie"), state.cookie);
+  if (read.problem) return fresh(state, read.present, read.problem);
+  if (read.token === undefined) return fresh(state, read.present);
+  const now = state.context.now();
+  let accepted: Accepted;
+  try {
+    const opened = await openCookie(state, read.token, now);
+    accepted = acceptEnvelope(state, opened, now);
+    // Remember only tokens that opened and hold a well-formed, live envelope.
+    if (opened.fresh) state.tokens.set(read.token, opened.opened);
+  } catch (error) {
+    return fresh(state, read.present, error instanceof UnsealError ? error.code : "malformed");
+  }
+  const { envelope } = accepted;
+
+  const revocation = await checkRevocation(state, envelope);
+  if (revocation === "unavailable") {
+    const session = fresh<Data, Flash>(state, read.present, "revocation_unavailable");
+    session._readOnly = true;
+    return session;
+  }
+  if (revocation === "revoked") {
+    state.tokens.delete(read.token);
+    return fresh(state, read.present, "revoked");
+  }
+
+  const session = new Session<Data, Flash>(state.context, envelope, {
+    isNew: false,
+    present: read.present,
+    loadedJson: snapshot(envelope.data, envelope.flash ?? {}),
+  });
+  session._reseal = accepted.reseal;
+  session._token = read.token;
+  return session;
+}
+
+/** A new anonymous session; with a reason, the request's cookie was refused (and `onInvalid` hears of it). */
+function fresh<Data extends object, Flash extends object>(
+  state: ManagerState,
+  present: readonly string[],
+  invalidReason?: ReasonCode,
+): Session<Data, Flash> {
+  if (invalidReason !== undefined && state.onInvalid) {
+    try {
+      state.onInvalid({ reason: invalidReason, cookie: state.cookie.name });
+    } catch (error) {
+      console.error("sealed-session: onInvalid threw", error);
+    }
+  }
+  return new Session<Data, Flash>(state.context, Session._fresh(state.context), {
+    isNew: true,
+    invalidReason,
+    present,
+    // An untouched new session is unchanged: commit must not write it.
+    loadedJson: EMPTY_SNAPSHOT,
+  });
+}
+
+/** What `commit` compares the session's data and flash with, to see whether anything changed. */
+export function snapshot(data: Record<string, unknown>, flash: Record<string, unknown>): string {
+  const flashJson = Object.keys(flash).length > 0 ? JSON.stringify(flash) : undefined;
+  return `${JSON.stringify(data)}\u0000${flashJson ?? ""}`;
+}
+
+const EMPTY_SNAPSHOT = snapshot({}, {});
