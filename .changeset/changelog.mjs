@@ -1,5 +1,5 @@
 // Changelog generator for `changeset version`, run by `npm run release` (scripts/release.ts): each
-// entry becomes its headline, the commit that added it and its detail. The upgrade notes of the
+// entry becomes its headline and its detail. The upgrade notes of the
 // entries go into the release's "Upgrading from …" section, which scripts/release.ts writes; so this
 // generator refuses to run outside it, where those notes would be lost with the deleted entries.
 // Needs no network (unlike @changesets/changelog-github).
@@ -17,7 +17,7 @@ function requireRelease() {
 export default {
   getReleaseLine(changeset) {
     requireRelease();
-    return renderChange(parseBody(changeset.summary, `.changeset/${changeset.id}.md`), changeset.commit);
+    return renderChange(parseBody(changeset.summary, `.changeset/${changeset.id}.md`));
   },
   // One package, so nothing depends on another package of this repository.
   getDependencyReleaseLine() {

@@ -136,10 +136,14 @@ const indent = (text: string, by: string) =>
     .map((line) => (line.trim() === "" ? "" : `${by}${line}`))
     .join("\n");
 
-/** One entry in a release's change list: the headline, the commit that added it, the detail. */
-export function renderChange(body: EntryBody, commit?: string): string {
-  const head = `- ${body.headline}${commit ? ` (${commit.slice(0, 7)})` : ""}`;
-  return body.detail === "" ? head : `${head}\n\n${indent(body.detail, "  ")}`;
+/**
+ * One entry in a release's change list: the headline and the detail. No commit hash: for an entry
+ * written after its change (a backfill) the commit that added the entry would mislead. The trailing
+ * blank line keeps changesets from gluing the next item to this one's detail.
+ */
+export function renderChange(body: EntryBody): string {
+  const head = `- ${body.headline}`;
+  return `${body.detail === "" ? head : `${head}\n\n${indent(body.detail, "  ")}`}\n\n`;
 }
 
 export interface UpgradeContext {

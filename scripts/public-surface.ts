@@ -79,6 +79,17 @@ export function entryPoints(root: string): Record<string, string> {
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/** The export names of `cloudflare:workers` (@cloudflare/workers-types), as empty stand-ins. */
+const CLOUDFLARE_STUB = [
+  ..."DurableObject RpcStub RpcTarget WorkerEntrypoint WorkflowEntrypoint WorkflowStep"
+    .split(" ")
+    .map((name) => `export class ${name} {}`),
+  ..."cache env exports tracing".split(" ").map((name) => `export const ${name} = {};`),
+  ..."waitUntil withEnv withEnvAndExports withExports"
+    .split(" ")
+    .map((name) => `export function ${name}() {}`),
+].join("\n");
+
 /**
  * Names each entry point gives a program at run time, from importing it in a fresh Node process (one
  * that has not cached an earlier version of these files). It runs while TypeScript reads the types.
@@ -87,7 +98,14 @@ function runtimeExports(root: string, points: Record<string, string>): Promise<R
   const urls = Object.fromEntries(
     Object.entries(points).map(([subpath, source]) => [subpath, pathToFileURL(join(root, source)).href]),
   );
+  // Entry points that only run on Workers import `cloudflare:workers`, which Node cannot load: a stub
+  // with its export names stands in (reading names needs no behaviour). A name missing here fails
+  // the import with "does not provide an export named …": add it to CLOUDFLARE_STUB.
   const script =
+    'import { registerHooks } from "node:module";' +
+    `const stub = "data:text/javascript," + encodeURIComponent(${JSON.stringify(CLOUDFLARE_STUB)});` +
+    "registerHooks({ resolve: (specifier, context, next) =>" +
+    ' specifier.startsWith("cloudflare:") ? { url: stub, shortCircuit: true } : next(specifier, context) });' +
     "const out = {};" +
     `for (const [subpath, url] of Object.entries(${JSON.stringify(urls)})) out[subpath] = Object.keys(await import(url)).sort();` +
     "process.stdout.write(JSON.stringify(out));";
@@ -113,16 +131,27 @@ function runtimeExports(root: string, points: Record<string, string>): Promise<R
 function typeSurface(root: string, points: Record<string, string>) {
   const api = new API({ cwd: root });
   try {
-    const config = join(root, "tsconfig.build.json");
-    const project = api.updateSnapshot({ openProjects: [config] }).getProject(config);
-    if (!project) throw new Error(`TypeScript did not open ${config}`);
-    const { checker, program } = project;
+    // Every build config: an entry point with its own (e.g. Workers-only types) is in one of them.
+    const configs = readdirSync(root)
+      .filter((name) => /^tsconfig\.build.*\.json$/.test(name))
+      .map((name) => join(root, name));
+    const snapshot = api.updateSnapshot({ openProjects: configs });
+    const projects = configs.map((config) => {
+      const project = snapshot.getProject(config);
+      if (!project) throw new Error(`TypeScript did not open ${config}`);
+      return project;
+    });
     const exported: Record<string, string[]> = {};
     const options: Surface["options"] = {};
     for (const [subpath, source] of Object.entries(points)) {
-      const file = program.getSourceFile(join(root, source));
-      const moduleSymbol = file && checker.getSymbolAtLocation(file);
-      if (!moduleSymbol) throw new Error(`TypeScript found no module at ${source}`);
+      const path = join(root, source);
+      const project = projects.find((candidate) => candidate.program.getSourceFile(path) !== undefined);
+      const checker = project?.checker;
+      const file = project?.program.getSourceFile(path);
+      const moduleSymbol = file && checker?.getSymbolAtLocation(file);
+      if (!checker || !moduleSymbol) {
+        throw new Error(`no tsconfig.build*.json compiles ${source}, or TypeScript found no module there`);
+      }
       const names: string[] = [];
       for (const symbol of checker.getExportsOfModule(moduleSymbol)) {
         names.push(symbol.name);

@@ -39,6 +39,16 @@ import {
 import { fileProblems, jsrPublishDryRun, kib, npmPublishDryRun } from "./package-contents.ts";
 import { checkSurface, explainMissing, extractSurface, SNAPSHOT, writeSnapshot } from "./public-surface.ts";
 
+/** Everything a release changes: its commit holds these paths and nothing else. */
+export const RELEASE_PATHS = [
+  "package.json",
+  "package-lock.json",
+  "jsr.json",
+  "CHANGELOG.md",
+  ".changeset",
+  "test/fixtures/upgrade",
+] as const;
+
 export interface ReleaseReport {
   dry: boolean;
   /** Where the release was made: the checkout itself, or the temporary clone (kept with --keep). */
@@ -132,6 +142,8 @@ function dryClone(root: string): string {
   for (const path of git(root, "ls-files", "-z", "--deleted").split("\0").filter(Boolean))
     rmSync(join(dir, path), { force: true });
   symlinkSync(join(root, "node_modules"), join(dir, "node_modules"), "dir");
+  // .gitignore's "node_modules/" matches directories only, not this link.
+  writeFileSync(join(dir, ".git", "info", "exclude"), "/node_modules\n", { flag: "a" });
   // The clone needs an identity to commit, whatever the machine's git config says.
   git(dir, "config", "user.name", "sealed-session release (dry run)");
   git(dir, "config", "user.email", "release-dry-run@localhost");

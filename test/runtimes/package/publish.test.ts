@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { test } from "node:test";
 import {
   fileProblems,
@@ -17,6 +17,7 @@ import {
   npmPublishDryRun,
   unpackNpmTarball,
 } from "../../../scripts/package-contents.ts";
+import { sourceOfEntryPoint } from "../../../scripts/public-surface.ts";
 
 const root = new URL("../../../", import.meta.url).pathname;
 const readJson = (path: string) => JSON.parse(readFileSync(join(root, path), "utf8"));
@@ -73,32 +74,42 @@ test("deno publish --dry-run: every jsr.json entry point, no tests, fixtures or 
   assert.deepEqual(filesWithSecrets(root, paths, await knownSecrets(root)), []);
 });
 
-test("an npm entry point missing from jsr.json is one JSR refuses (./workers: a global augmentation)", () => {
+test("every npm entry point missing from jsr.json is one JSR refuses (e.g. ./workers: a global augmentation)", () => {
   const missing = Object.keys(pkg.exports).filter(
     (subpath) => subpath !== "./package.json" && !(subpath in jsr.exports),
   );
-  assert.deepEqual(missing, ["./workers"], "package.test.ts says why each entry point is npm-only");
-  // Offer it to JSR on a copy: if JSR ever accepts it, this fails, and it belongs in jsr.json.
-  const copy = mkdtempSync(join(tmpdir(), "sealed-session-jsr-"));
-  try {
-    for (const path of ["src", "README.md", "LICENSE", "CHANGELOG.md", "package.json"])
-      cpSync(join(root, path), join(copy, path), { recursive: true });
-    symlinkSync(join(root, "node_modules"), join(copy, "node_modules"), "dir");
-    const manifest = readJson("jsr.json");
-    manifest.exports["./workers"] = "./src/workers/index.ts";
-    manifest.publish.exclude = manifest.publish.exclude.filter(
-      (path: string) => path !== "src/workers/index.ts",
-    );
-    writeFileSync(join(copy, "jsr.json"), JSON.stringify(manifest, null, 2));
-    const result = spawnSync(
-      join(root, "node_modules", ".bin", "deno"),
-      ["publish", "--dry-run", "--allow-dirty", "--no-check"],
-      { cwd: copy, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } },
-    );
-    const output = `${result.stdout}${result.stderr}`;
-    assert.notEqual(result.status, 0, output);
-    assert.match(output, /global augmentations are not supported/);
-  } finally {
-    rmSync(copy, { recursive: true, force: true });
+  assert.ok(missing.includes("./workers"), "./workers is npm-only (package.test.ts says why)");
+  // Offer each to JSR on a copy: if JSR ever accepts one, this fails, and it belongs in jsr.json.
+  for (const subpath of missing) {
+    const target = pkg.exports[subpath];
+    const source = sourceOfEntryPoint(typeof target === "string" ? target : (target?.default ?? ""));
+    const copy = mkdtempSync(join(tmpdir(), "sealed-session-jsr-"));
+    try {
+      for (const path of ["src", "README.md", "LICENSE", "CHANGELOG.md", "package.json"])
+        cpSync(join(root, path), join(copy, path), { recursive: true });
+      symlinkSync(join(root, "node_modules"), join(copy, "node_modules"), "dir");
+      const manifest = readJson("jsr.json");
+      manifest.exports[subpath] = source;
+      // Drop the excludes that keep this entry point's files out.
+      const dir = dirname(source.slice(2));
+      manifest.publish.exclude = manifest.publish.exclude.filter(
+        (pattern: string) => !(pattern === source.slice(2) || pattern.replace(/\/\*\*?$/, "") === dir),
+      );
+      writeFileSync(join(copy, "jsr.json"), JSON.stringify(manifest, null, 2));
+      const result = spawnSync(
+        join(root, "node_modules", ".bin", "deno"),
+        ["publish", "--dry-run", "--allow-dirty", "--no-check"],
+        { cwd: copy, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } },
+      );
+      const output = `${result.stdout}${result.stderr}`;
+      console.log(
+        `not on JSR: ${subpath}, which JSR refuses: ${/^error\S*: .*$/m.exec(output)?.[0] ?? "(no error line)"}`,
+      );
+      assert.notEqual(result.status, 0, `JSR accepts ${subpath}: add it to jsr.json\n${output}`);
+      assert.ok(output.includes(`${dir}/`), `JSR's refusal names a file of ${subpath}:\n${output}`);
+      if (subpath === "./workers") assert.match(output, /global augmentations are not supported/);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   }
 });
