@@ -56,15 +56,15 @@ export function fileProblems(paths: readonly string[]): string[] {
   return problems;
 }
 
-/** Secret strings of this checkout (local .dev.vars values, the fixtures' test secrets), 16+ characters. */
+/** Secret strings of this checkout: key material in a local .dev.vars, and the fixtures' test secrets. */
 export async function knownSecrets(root: string): Promise<string[]> {
   const secrets = new Set<string>();
   const devVars = join(root, ".dev.vars");
   if (existsSync(devVars)) {
     for (const line of readFileSync(devVars, "utf8").split("\n")) {
-      const value = /^\s*[A-Z0-9_]+\s*=\s*"?(.*?)"?\s*$/.exec(line)?.[1];
-      if (!value) continue;
-      for (const part of [value, ...value.split(",")]) if (part.trim().length >= 16) secrets.add(part.trim());
+      const value = /^\s*[A-Za-z0-9_]+\s*=(.*)$/.exec(line)?.[1];
+      // Secrets, lists of them and JWKs alike: every base64/base64url run of 20+ characters.
+      for (const match of value?.matchAll(/[A-Za-z0-9_+/=-]{20,}/g) ?? []) secrets.add(match[0]);
     }
   }
   const fixtures = join(root, "test", "fixtures", "upgrade", "index.ts");

@@ -143,6 +143,7 @@ function dryClone(root: string): string {
     rmSync(join(dir, path), { force: true });
   symlinkSync(join(root, "node_modules"), join(dir, "node_modules"), "dir");
   // .gitignore's "node_modules/" matches directories only, not this link.
+  mkdirSync(join(dir, ".git", "info"), { recursive: true });
   writeFileSync(join(dir, ".git", "info", "exclude"), "/node_modules\n", { flag: "a" });
   // The clone needs an identity to commit, whatever the machine's git config says.
   git(dir, "config", "user.name", "sealed-session release (dry run)");
