@@ -17,8 +17,9 @@ export interface RevocationQuery {
 export interface SessionRevocation {
   readonly sessionId: string;
   /**
-   * The session's user, when it had one. The manager always passes it; a store that keeps a user's
-   * facts together (one Durable Object per user) needs it to find them.
+   * The session's user, when it had one. Part of the contract: a session with a user is revoked with
+   * it, and checked with it (`RevocationQuery.userId`), so a store may keep a user's facts together
+   * (one Durable Object per user does). The manager and the token verifier always pass it.
    */
   readonly userId?: string | undefined;
   /** Keep the fact at least until then: the session's absolute expiry plus the clock tolerance. */

@@ -1,6 +1,6 @@
 // The envelope codec (src/session/envelope.ts): v2 round trips, v1 is read forever, and what v2
 // costs a cookie-only session in bytes.
-import { createSessions } from "sealed-session";
+import { createSessions, type SessionsOptions } from "sealed-session";
 import { describe, expect, it } from "vitest";
 import {
   decodeEnvelope,
@@ -68,7 +68,7 @@ describe("envelope v2", () => {
     for (const fixture of release010.sessions) {
       if (fixture.options.format !== "jwe" || fixture.name.includes("older secret")) continue;
       const sessions = createSessions({
-        ...fixture.options,
+        ...(fixture.options as SessionsOptions),
         format: "jwe",
         secrets: release010.secrets,
         // At the moment of sealing, so `seen` stays 0 and only the envelope differs.

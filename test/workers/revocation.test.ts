@@ -1,49 +1,26 @@
 // The Workers KV revocation store inside workerd, on miniflare KV (binding SESSIONS). Storage is
 // shared within this file, so every test uses its own key prefix or random ids.
 import { env } from "cloudflare:workers";
-import { createSessions, generateSecret, type RevocationOptions, type RevocationStore } from "sealed-session";
+import { createSessions, generateSecret, type RevocationOptions } from "sealed-session";
 import { type KvBindingLike, kvRevocationStore } from "sealed-session/revocation";
 import { describe, expect, it } from "vitest";
 import type { Suite } from "../harness.ts";
 import { clock, Jar } from "../support/http.ts";
+import {
+  type FaultyStoreFactory,
+  managerRevocation,
+  managerUnconfirmed,
+  revocationConformance,
+  unconfirmedWrites,
+} from "./kit.ts";
 
 const suite: Suite = { test: (name, fn) => it(name, fn) };
 
-// The shared cases import node:assert, which the Workers type project does not know: load them
-// through Vite (as cases.test.ts does) and type only what this file calls.
-declare global {
-  interface ImportMeta {
-    glob<T>(pattern: string, options: { eager: true }): Record<string, T>;
-  }
-}
-type StoreFactory = (now: () => number) => RevocationStore;
-/** A store over a backend whose writes go through `faults.write` (see revocation-store.cases.ts). */
-type FaultyStoreFactory = (
-  now: () => number,
-  faults: { write<T>(call: () => Promise<T>): Promise<T> },
-  options: { memoSize?: number; maxPending?: number; memoTtl?: number },
-) => RevocationStore;
-interface RevocationCases {
-  storeConformance?: (t: Suite, factory: StoreFactory, label: string) => void;
-  managerRevocation?: (t: Suite, factory: StoreFactory, label: string) => void;
-  unconfirmedWrites?: (t: Suite, factory: FaultyStoreFactory, label: string) => void;
-  managerUnconfirmed?: (t: Suite, factory: FaultyStoreFactory, label: string) => void;
-}
-const cases = Object.values(
-  import.meta.glob<RevocationCases>("../cases/revocation-*.cases.ts", { eager: true }),
-);
-const storeConformance = cases.find((module) => module.storeConformance)?.storeConformance;
-const managerRevocation = cases.find((module) => module.managerRevocation)?.managerRevocation;
-const unconfirmedWrites = cases.find((module) => module.unconfirmedWrites)?.unconfirmedWrites;
-const managerUnconfirmed = cases.find((module) => module.managerUnconfirmed)?.managerUnconfirmed;
-if (!storeConformance || !managerRevocation || !unconfirmedWrites || !managerUnconfirmed) {
-  throw new Error("revocation case files not found");
-}
 const secrets = generateSecret();
 const prefix = () => `t-${crypto.randomUUID().slice(0, 8)}:`;
 
 describe("conformance", () => {
-  storeConformance(suite, (now) => kvRevocationStore(env.SESSIONS, { now }), "kv store");
+  revocationConformance(suite, (now) => kvRevocationStore(env.SESSIONS, { now }), "kv store");
   managerRevocation(suite, (now) => kvRevocationStore(env.SESSIONS, { now }), "kv store");
   // A new wrapper per store: its own memo, as in another isolate; writes fail when the case says so.
   const faulty: FaultyStoreFactory = (now, faults, options) =>

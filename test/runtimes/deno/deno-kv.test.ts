@@ -3,13 +3,13 @@
 // The plain `deno test test/runtimes/deno/` run has no --unstable-kv: there this file registers nothing.
 
 import { denoKvRevocationStore } from "../../../src/revocation/index.ts";
-import { managerRevocation, managerUnconfirmed } from "../../cases/revocation-manager.cases.ts";
+import type { Suite } from "../../harness.ts";
+import { managerRevocation, managerUnconfirmed } from "../../kit/revocation-manager.ts";
 import {
   type FaultyStoreFactory,
-  storeConformance,
+  revocationConformance,
   unconfirmedWrites,
-} from "../../cases/revocation-store.cases.ts";
-import type { Suite } from "../../harness.ts";
+} from "../../kit/revocation-store.ts";
 
 function required(): boolean {
   try {
@@ -27,7 +27,7 @@ if (typeof Deno.openKv !== "function") {
   const suite: Suite = {
     test: (name, fn) => Deno.test({ name, fn, sanitizeResources: false, sanitizeOps: false }),
   };
-  storeConformance(suite, (now) => denoKvRevocationStore(kv, { now }), "deno kv store");
+  revocationConformance(suite, (now) => denoKvRevocationStore(kv, { now }), "deno kv store");
   managerRevocation(suite, (now) => denoKvRevocationStore(kv, { now }), "deno kv store");
   // A new wrapper per store: its own memo, as in another process; writes fail when the case says so.
   const faulty: FaultyStoreFactory = (now, faults, options) =>

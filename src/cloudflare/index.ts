@@ -1,0 +1,8 @@
+/**
+ * `sealed-session/cloudflare`: what only runs on Cloudflare Workers — Durable Object classes (they
+ * extend `DurableObject` from `cloudflare:workers`, which Node, Deno and Bun cannot load) and the
+ * stores that use them. Never re-exported from the package root. Re-export each class you bind
+ * from your Worker's main module; class names are stable (renaming one is a migration).
+ */
+export { SessionRevocations } from "./revocation-object.ts";
+export { type DurableObjectRevocationOptions, durableObjectRevocationStore } from "./revocation-store.ts";

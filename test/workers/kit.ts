@@ -1,0 +1,39 @@
+// The conformance kit (test/kit/) for Workers tests. Its files import node:assert, which the Workers
+// type project does not know: load them through Vite (as cases.test.ts does) and type here only what
+// the Workers tests call.
+import type { RevocationStore } from "sealed-session";
+import type { Suite } from "../harness.ts";
+
+declare global {
+  interface ImportMeta {
+    glob<T>(pattern: string, options: { eager: true }): Record<string, T>;
+  }
+}
+
+export type StoreFactory = (now: () => number) => RevocationStore | Promise<RevocationStore>;
+/** A store over a backend whose writes go through `faults.write` (see test/kit/revocation-store.ts). */
+export type FaultyStoreFactory = (
+  now: () => number,
+  faults: { write<T>(call: () => Promise<T>): Promise<T> },
+  options: { memoSize?: number; maxPending?: number; memoTtl?: number },
+) => RevocationStore;
+
+interface Kit {
+  revocationConformance: (t: Suite, factory: StoreFactory, label: string) => void;
+  managerRevocation: (t: Suite, factory: StoreFactory, label: string) => void;
+  unconfirmedWrites: (t: Suite, factory: FaultyStoreFactory, label: string) => void;
+  managerUnconfirmed: (t: Suite, factory: FaultyStoreFactory, label: string) => void;
+}
+
+const modules = Object.values(import.meta.glob<Partial<Kit>>("../kit/*.ts", { eager: true }));
+
+function find<K extends keyof Kit>(name: K): Kit[K] {
+  const found = modules.find((module) => module[name] !== undefined)?.[name];
+  if (found === undefined) throw new Error(`the conformance kit has no ${name}`);
+  return found as Kit[K];
+}
+
+export const revocationConformance = find("revocationConformance");
+export const managerRevocation = find("managerRevocation");
+export const unconfirmedWrites = find("unconfirmedWrites");
+export const managerUnconfirmed = find("managerUnconfirmed");
