@@ -2,7 +2,16 @@
 // exported `…Options` type added or removed — since the last release is named in a changelog entry
 // (.changeset/*.md) before it can land. The snapshot of that release is .changeset/public-surface.json.
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -48,7 +57,8 @@ test("the extraction sees runtime exports, type-only exports and options, nested
 /** A copy of the project whose snapshot is its own surface: no changes, whatever the tree holds now. */
 async function quietCopy(): Promise<{ dir: string; surface: Surface }> {
   const dir = mkdtempSync(join(tmpdir(), "sealed-session-surface-"));
-  for (const path of ["src", "package.json", "tsconfig.json", "tsconfig.build.json"])
+  const configs = readdirSync(root).filter((name) => /^tsconfig.*\.json$/.test(name));
+  for (const path of ["src", "package.json", ...configs])
     cpSync(join(root, path), join(dir, path), { recursive: true });
   mkdirSync(join(dir, ".changeset"));
   symlinkSync(join(root, "node_modules"), join(dir, "node_modules"), "dir");
