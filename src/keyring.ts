@@ -2,7 +2,7 @@ import { generateKey } from "iron-webcrypto";
 import { ConfigError } from "./errors.ts";
 import { b64u, randomBytes, toHex, utf8 } from "./lib/bytes.ts";
 import { Lru } from "./lib/lru.ts";
-import { HOW_TO_MAKE_A_SECRET, MIN_SECRET_LENGTH } from "./secret.ts";
+import { HOW_TO_MAKE_A_SECRET, MIN_SECRET_LENGTH, secretWeakness, warnWeakSecret } from "./secret.ts";
 
 /** A secret as users write it: the string, or `{ id, secret }` to pin the key id (e.g. `"1"` for iron-session). */
 export type SecretInput = string | { readonly id?: string; readonly secret: string };
@@ -39,7 +39,8 @@ const KEY_ID_INFO = utf8.encode("sealed-session key id v1");
 
 /**
  * Parses a secrets option: a comma-separated string (as environment variables hold them),
- * one secret, or a list — newest first.
+ * one secret, or a list — newest first. The newest seals, so a predictable one is refused; an
+ * older one only draws a warning, so deployments and iron-session adoptions keep starting.
  */
 export function parseSecrets(input: unknown, option = "secrets"): KeyEntry[] {
   const list: unknown[] =
@@ -51,6 +52,11 @@ export function parseSecrets(input: unknown, option = "secrets"): KeyEntry[] {
   if (input === undefined || input === null || input === "" || list.length === 0) {
     throw new ConfigError(`\`${option}\` is missing. ${HOW_TO_MAKE_A_SECRET}`);
   }
+  // A comma always separates secrets in a string: say so where a split part is too short.
+  const split =
+    typeof input === "string" && list.length > 1
+      ? " (a comma separates secrets, so a secret cannot contain one; an array can list any secret)"
+      : "";
   const seenSecrets = new Set<string>();
   const seenIds = new Set<string>();
   return list.map((item, index) => {
@@ -74,12 +80,15 @@ export function parseSecrets(input: unknown, option = "secrets"): KeyEntry[] {
     }
     if (secret.length < MIN_SECRET_LENGTH) {
       throw new ConfigError(
-        `${where} is ${secret.length} characters; at least ${MIN_SECRET_LENGTH} are required. ${HOW_TO_MAKE_A_SECRET}`,
+        `${where} is ${secret.length} characters; at least ${MIN_SECRET_LENGTH} are required${split}. ${HOW_TO_MAKE_A_SECRET}`,
       );
     }
     if (seenSecrets.has(secret))
       throw new ConfigError(`${where} repeats an earlier secret; list each secret once`);
     seenSecrets.add(secret);
+    const weakness = secretWeakness(secret);
+    if (weakness && index === 0) throw new ConfigError(`${where} ${weakness}. ${HOW_TO_MAKE_A_SECRET}`);
+    if (weakness) warnWeakSecret(where, secret, weakness);
     return { index, secret, pinnedId, id: pinnedId };
   });
 }
