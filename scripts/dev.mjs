@@ -35,7 +35,13 @@ async function main() {
   const child = spawn(process.execPath, [wrangler, "dev", "--local", ...process.argv.slice(2)], {
     cwd: root,
     stdio: "inherit",
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    // Miniflare fetches workers.cloudflare.com/cf.json for `request.cf` (offline: an ENOTFOUND stack
+    // trace, twice); the demo reads nothing from `request.cf`, so use its built-in placeholder.
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
+    },
   });
   for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
