@@ -3,6 +3,8 @@
 // Each run prints its runtime and version first and its counts last. The run fails if a runtime
 // fails, is missing, or did not register every case (the adapters print what they saw; see
 // test/runtimes/cases.ts). `--json` writes the results for scripts/runtimes-table.mjs.
+// `--describe` runs nothing: it prints (JSON) the case counts and each runtime's version, the
+// figures the docs' table carries, so `npm run runtimes:table -- --check` can compare them.
 import { spawn, spawnSync } from "node:child_process";
 import {
   accessSync,
@@ -46,6 +48,8 @@ const runtimes = [
     family: "node",
     what: "node:test on the built package (dist/), cases compiled to JavaScript",
     binary: systemNode,
+    // The machine's own Node, not one the lock file pins: the docs name its major version only.
+    fromMachine: true,
     version: (exe) => capture(exe, ["--version"]).replace(/^v/, "node "),
     prepare: compileForNode20,
     command: (exe) => [
@@ -136,6 +140,16 @@ const listing = spawnSync(
 );
 if (listing.status !== 0) fail(`could not list the cases (a case file does not load):\n${listing.stderr}`);
 const expected = JSON.parse(listing.stdout);
+if (args.includes("--describe")) {
+  const described = selected.map((runtime) => {
+    const exe = runtime.binary();
+    const version = exe && isExecutable(exe) ? runtime.version(exe) : null;
+    return { id: runtime.id, what: runtime.what, fromMachine: runtime.fromMachine === true, version };
+  });
+  const json = `${JSON.stringify({ expected, results: described })}\n`;
+  await new Promise((written) => process.stdout.write(json, written));
+  process.exit(0);
+}
 console.log(`${expected.tests} cases in ${expected.files} files (test/cases/*.cases.ts)`);
 
 const results = [];
@@ -162,7 +176,15 @@ process.exit(failed === 0 ? 0 : 1);
 
 async function run(runtime) {
   const started = Date.now();
-  const result = { id: runtime.id, what: runtime.what, version: null, counts: null, problems: [], ok: false };
+  const result = {
+    id: runtime.id,
+    what: runtime.what,
+    fromMachine: runtime.fromMachine === true,
+    version: null,
+    counts: null,
+    problems: [],
+    ok: false,
+  };
   const done = () => ({ ...result, seconds: ((Date.now() - started) / 1000).toFixed(1) });
   const exe = runtime.binary();
   if (!exe || !isExecutable(exe)) {
