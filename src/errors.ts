@@ -67,8 +67,9 @@ export class CookieTooLargeError extends SessionError {
   constructor(bytes: number, limit: number) {
     super(
       "too_large",
-      `sealed-session: the sealed session needs ${bytes} bytes of cookie but at most ${limit} fit ` +
-        "(cookie.maxChunks × 4096 minus names). Store less in the session, or raise cookie.maxChunks.",
+      `sealed-session: the sealed session needs ${bytes} bytes of cookie but at most ${limit} may be written ` +
+        "(cookie.maxBytes, default 4096: one cookie). Store less in the session, keep large data in a " +
+        "server-side store, or raise cookie.maxBytes (and cookie.maxChunks) if your servers and proxies accept it.",
     );
     this.bytes = bytes;
     this.limit = limit;

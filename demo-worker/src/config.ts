@@ -55,6 +55,9 @@ export function sessionOptions(env: DemoBindings): SessionsOptions {
       maxAge: seconds("SESSION_MAX_AGE", env.SESSION_MAX_AGE, false),
       idleTimeout: seconds("SESSION_IDLE_TIMEOUT", env.SESSION_IDLE_TIMEOUT, true),
       onInvalid: logRejectedCookie,
+      // Up to two cookies (7 KiB): room for PUT /api/data to show chunking, while the Cookie header
+      // stays under the ~8 KB that curl's cookie jar, nginx and Apache accept (README, "Cookie budgets").
+      cookie: { maxBytes: 7 * 1024 },
       // Makes logout real: a revoked cookie replayed later is anonymous. Default policy: fail closed.
       revocation: env.SESSIONS ? kvRevocationStore(faultyKv(env.SESSIONS, env.KV_FAULT)) : undefined,
       // Bearer tokens through the manager, so they are always checked against the store above.

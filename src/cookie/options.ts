@@ -21,8 +21,19 @@ export interface CookieOptions {
   /** CHIPS partitioned cookie. Needs `secure`. */
   readonly partitioned?: boolean;
   readonly priority?: "low" | "medium" | "high";
-  /** Most cookies one session may span (each at most 4096 bytes of name + value). Default 4, at most 9. */
+  /**
+   * Most cookies one session may span (each at most 4096 bytes of name + value) when *reading*.
+   * Default 4, at most 9. What is *written* is capped by `maxBytes`.
+   */
   readonly maxChunks?: number;
+  /**
+   * Most bytes (names + values, all chunks together) a session's cookies may take when written.
+   * Default 4096: one cookie, which every browser, curl's cookie jar, nginx and Apache accept with
+   * room for the site's other cookies. Past it, `commit` throws `CookieTooLargeError`. Raise it (up
+   * to `maxChunks` × 4096) to let sessions span several cookies: see "Cookie budgets" in the README
+   * for what common servers and proxies refuse — or keep large data in a server-side store.
+   */
+  readonly maxBytes?: number;
   /** Call `onLargeCookie` once a session's cookies reach this many bytes. Default 3584. */
   readonly warnAt?: number;
 }
@@ -38,6 +49,7 @@ export interface ResolvedCookie {
   readonly partitioned: boolean;
   readonly priority: "low" | "medium" | "high" | undefined;
   readonly maxChunks: number;
+  readonly maxBytes: number;
   readonly warnAt: number;
 }
 
@@ -93,6 +105,13 @@ export function resolveCookie(options: CookieOptions = {}): ResolvedCookie {
   if (!Number.isInteger(maxChunks) || maxChunks < 1 || maxChunks > 9) {
     throw new ConfigError("`cookie.maxChunks` must be a whole number from 1 to 9");
   }
+  const maxBytes = options.maxBytes ?? COOKIE_BYTES;
+  if (!Number.isInteger(maxBytes) || maxBytes < 1024 || maxBytes > maxChunks * COOKIE_BYTES) {
+    throw new ConfigError(
+      `\`cookie.maxBytes\` must be a whole number of bytes from 1024 to \`cookie.maxChunks\` × 4096 (${maxChunks * COOKIE_BYTES}); ` +
+        "raise `cookie.maxChunks` too for sessions larger than that",
+    );
+  }
   const warnAt = options.warnAt ?? 3584;
   if (!(warnAt > 0)) throw new ConfigError("`cookie.warnAt` must be a positive number of bytes");
   return {
@@ -105,6 +124,7 @@ export function resolveCookie(options: CookieOptions = {}): ResolvedCookie {
     partitioned,
     priority: options.priority,
     maxChunks,
+    maxBytes,
     warnAt,
   };
 }

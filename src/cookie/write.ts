@@ -16,13 +16,21 @@ function attributes(cookie: ResolvedCookie) {
   };
 }
 
-/** Splits a token into the cookies that carry it: `[name, value]` pairs. */
-export function splitToken(token: string, cookie: ResolvedCookie): [string, string][] {
+/**
+ * Splits a token into the cookies that carry it: `[name, value]` pairs. Throws `CookieTooLargeError`
+ * when they would take more than `limit` bytes (names and values together; default `cookie.maxBytes`)
+ * or more than `cookie.maxChunks` cookies.
+ */
+export function splitToken(token: string, cookie: ResolvedCookie, limit = cookie.maxBytes): [string, string][] {
   const base = cookie.name;
-  if (base.length + token.length <= COOKIE_BYTES) return [[base, token]];
+  if (base.length + token.length <= COOKIE_BYTES) {
+    if (base.length + token.length > limit) throw new CookieTooLargeError(base.length + token.length, limit);
+    return [[base, token]];
+  }
   const perChunk = COOKIE_BYTES - (base.length + 2); // "<name>.<digit>"
   const count = Math.ceil((token.length + 2) / perChunk); // "+2": the "<n>:" head of chunk 0
-  if (count > cookie.maxChunks) throw new CookieTooLargeError(token.length, maxTokenBytes(cookie));
+  const bytes = token.length + 2 + count * (base.length + 2);
+  if (bytes > limit || count > cookie.maxChunks) throw new CookieTooLargeError(bytes, limit);
   const chunks: [string, string][] = [];
   let offset = 0;
   for (let i = 0; i < count; i++) {
@@ -34,7 +42,7 @@ export function splitToken(token: string, cookie: ResolvedCookie): [string, stri
   return chunks;
 }
 
-/** The longest token the cookie settings can carry. */
+/** The longest token the cookie settings can *read* (`maxChunks` cookies): more is `too_large`. */
 export function maxTokenBytes(cookie: ResolvedCookie): number {
   if (cookie.maxChunks === 1) return COOKIE_BYTES - cookie.name.length;
   return cookie.maxChunks * (COOKIE_BYTES - (cookie.name.length + 2)) - 2;
@@ -46,8 +54,9 @@ export function setCookieHeaders(
   cookie: ResolvedCookie,
   maxAge: number | undefined,
   present: readonly string[],
+  limit = cookie.maxBytes,
 ): string[] {
-  const chunks = splitToken(token, cookie);
+  const chunks = splitToken(token, cookie, limit);
   const written = new Set(chunks.map(([name]) => name));
   const headers = chunks.map(([name, value]) =>
     stringifySetCookie({ name, value, maxAge, ...attributes(cookie) }, { encode: verbatim }),

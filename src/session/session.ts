@@ -85,6 +85,8 @@ export class Session<
   }
   /** @internal cookie names of this session's family that the request carried. */
   readonly _present: readonly string[];
+  /** @internal bytes of cookie this session arrived in (0 when new): a session may keep that size. */
+  _arrivedBytes = 0;
   #isNew: boolean;
 
   /** @internal use `sessions.load(request)`. */

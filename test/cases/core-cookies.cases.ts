@@ -17,8 +17,10 @@ function noise(length: number): string {
 const live = (written: readonly SetCookie[]) => written.filter((cookie) => !isClearing(cookie));
 const cleared = (written: readonly SetCookie[]) => written.filter(isClearing).map((cookie) => cookie.name);
 
+/** Sessions that may be written as large as they may be read (`maxChunks` cookies), unless told otherwise. */
 function blobSessions(options: Partial<SessionsOptions> = {}) {
-  return createSessions<{ blob: string }>({ secrets, ...options });
+  const maxBytes = (options.cookie?.maxChunks ?? 4) * 4096;
+  return createSessions<{ blob: string }>({ secrets, ...options, cookie: { maxBytes, ...options.cookie } });
 }
 
 export default (t: Suite) => {
@@ -357,6 +359,85 @@ export default (t: Suite) => {
     jar.apply(out);
     assert.deepEqual(jar.names(), ["__Host-prefs"]);
   });
+
+  t.test("by default a session is written as one cookie: past 4096 bytes commit throws", async () => {
+    const sessions = createSessions<{ blob: string }>({ secrets });
+    const fits = await visit(sessions, new Jar(), (session) => {
+      session.data.blob = noise(2_500);
+    });
+    assert.deepEqual(
+      fits.written.map((cookie) => cookie.name),
+      ["__Host-session"],
+    );
+    const session = await sessions.load(new Request("https://example.com/"));
+    session.data.blob = noise(3_200);
+    const headers = new Headers();
+    await assert.rejects(sessions.commit(session, headers), (error: unknown) => {
+      assert.ok(error instanceof CookieTooLargeError);
+      assert.equal(error.limit, 4096);
+      assert.ok(error.bytes > 4096);
+      assert.match(error.message, /cookie\.maxBytes/);
+      return true;
+    });
+    assert.deepEqual(headers.getSetCookie(), []);
+    // Raising maxBytes lets it span cookies.
+    const roomy = createSessions<{ blob: string }>({ secrets, cookie: { maxBytes: 8192 } });
+    const { written } = await visit(roomy, new Jar(), (s) => {
+      s.data.blob = noise(3_200);
+    });
+    assert.deepEqual(
+      written.map((cookie) => cookie.name),
+      ["__Host-session.0", "__Host-session.1"],
+    );
+  });
+
+  t.test("cookie.maxBytes is checked at start-up against maxChunks", () => {
+    for (const cookie of [
+      { maxBytes: 512 },
+      { maxBytes: 4.5e3 + 0.5 },
+      { maxBytes: 16_385 },
+      { maxChunks: 1, maxBytes: 8192 },
+    ]) {
+      assert.throws(() => createSessions({ secrets, cookie }), /cookie\.maxBytes/, JSON.stringify(cookie));
+    }
+  });
+
+  t.test(
+    "a session larger than the write cap that already exists keeps working: read, refreshed, kept",
+    async () => {
+      const time = clock();
+      const big = createSessions<{ blob: string; n?: number }>({
+        secrets,
+        idleTimeout: 600,
+        now: time.now,
+        cookie: { maxBytes: 12_288 },
+      });
+      const jar = new Jar();
+      await visit(big, jar, (session) => {
+        session.data.blob = noise(7_000);
+      });
+      assert.equal(jar.names().length, 3);
+      // The same app with the default cap (4096) after an upgrade:
+      const sessions = createSessions<{ blob: string; n?: number }>({
+        secrets,
+        idleTimeout: 600,
+        now: time.now,
+      });
+      const read = await visit(sessions, jar);
+      assert.equal(read.session.invalidReason, undefined);
+      assert.equal(read.session.data.blob?.length, 7_000);
+      time.advance(120); // a refresh is due: written as large as it came
+      const refreshed = await visit(sessions, jar);
+      assert.equal(refreshed.written.length, 3);
+      // A change that keeps its size is fine; one that grows it past what it arrived with is not.
+      await visit(sessions, jar, (session) => {
+        session.data.blob = noise(6_990);
+      });
+      const session = await sessions.load(jar.request());
+      session.data.blob = noise(7_500);
+      await assert.rejects(sessions.commit(session, new Headers()), CookieTooLargeError);
+    },
+  );
 };
 
 function parseLine(line: string): SetCookie {

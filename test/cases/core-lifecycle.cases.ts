@@ -147,7 +147,7 @@ export default (t: Suite) => {
   });
 
   t.test("destroy of a chunked session clears every chunk", async () => {
-    const sessions = createSessions<{ blob: string }>({ secrets });
+    const sessions = createSessions<{ blob: string }>({ secrets, cookie: { maxBytes: 4 * 4096 } });
     const jar = new Jar();
     await visit(sessions, jar, (session) => {
       session.data.blob = randomText(9000);

@@ -24,7 +24,11 @@ const data = { user: "ada", roles: ["admin", "editor"], n: 7 };
 const FORMATS: readonly Format[] = ["jwe", "iron"];
 
 async function cookieFor(format: Format, blob = "") {
-  const sessions = createSessions<typeof data & { blob?: string }>({ secrets: secret, format: [format] });
+  const sessions = createSessions<typeof data & { blob?: string }>({
+    secrets: secret,
+    format: [format],
+    cookie: { maxBytes: 4 * 4096 },
+  });
   const jar = new Jar();
   const session = await sessions.load(jar.request());
   session.data = blob ? { ...data, blob } : { ...data };

@@ -25,7 +25,8 @@ function randomText(bytes: number): string {
 /** An app whose routes each produce a different kind of response, all after touching the session. */
 function responseKinds(secrets: string | string[] = SECRET) {
   const app = new Hono()
-    .use(sessions<Data>({ secrets }))
+    // As large as the reader accepts (4 cookies), so the chunking tests can span several.
+    .use(sessions<Data>({ secrets, cookie: { maxBytes: 4 * 4096 } }))
     .get("/json", (c) => {
       c.var.session.data.n = (c.var.session.data.n ?? 0) + 1;
       return c.json({ n: c.var.session.data.n });

@@ -9,11 +9,18 @@ import { MAX_COOKIE_AGE, type ManagerState } from "../config.ts";
 import { FLAG_BROWSER_SESSION } from "../envelope.ts";
 import type { Session } from "../session.ts";
 
-/** Appends the cookies that store `token`. Throws `CookieTooLargeError` (before appending) when it does not fit. */
+/**
+ * Appends the cookies that store `token`. Throws `CookieTooLargeError` (before appending) when it
+ * does not fit: `cookie.maxBytes`, or the size the session arrived in, whichever is larger — an
+ * existing session never fails for keeping its size. A write that only re-seals or refreshes an
+ * unchanged session may take what the reader accepts (`maxChunks` cookies), since the browser
+ * already holds it: a smaller default cap must not break anyone's session on upgrade.
+ */
 export function setSessionCookies(
   state: ManagerState,
   session: Session<object, object>,
   token: string,
+  changed: boolean,
   now: number,
   headers: Headers,
 ): void {
@@ -26,7 +33,10 @@ export function setSessionCookies(
     // Die a second before the seal does, so the browser never sends a cookie we would reject.
     maxAge = Math.min(MAX_COOKIE_AGE, Math.max(1, Math.floor((deadline - now) / 1000) - 1));
   }
-  const values = setCookieHeaders(token, cookie, maxAge, session._present);
+  const limit = changed
+    ? Math.max(cookie.maxBytes, session._arrivedBytes)
+    : Math.max(cookie.maxBytes, cookie.maxChunks * COOKIE_BYTES);
+  const values = setCookieHeaders(token, cookie, maxAge, session._present, limit);
   if (state.onLargeCookie && token.length + cookie.name.length >= cookie.warnAt) {
     // Count what the browser stores: every chunk's name and value.
     const bytes = splitToken(token, cookie).reduce(
@@ -34,7 +44,7 @@ export function setSessionCookies(
       0,
     );
     if (bytes >= cookie.warnAt) {
-      state.onLargeCookie({ bytes, limit: cookie.maxChunks * COOKIE_BYTES, cookie: cookie.name });
+      state.onLargeCookie({ bytes, limit: cookie.maxBytes, cookie: cookie.name });
     }
   }
   for (const value of values) headers.append("set-cookie", value);

@@ -14,9 +14,13 @@ export type Decision =
   | { readonly kind: "clear" }
   /** `destroy()`: clear the cookie and revoke the id. */
   | { readonly kind: "destroy" }
-  /** Seal and set the cookie. `loaded` is the new snapshot of data and flash. */
+  /**
+   * Seal and set the cookie. `loaded` is the new snapshot of data and flash; `changed` is false for
+   * a write that only re-seals or refreshes what the browser already holds.
+   */
   | {
       readonly kind: "write";
+      readonly changed: boolean;
       readonly dataJson: string;
       readonly flashJson: string | undefined;
       readonly loaded: string;
@@ -50,5 +54,5 @@ export function decide(state: ManagerState, session: Session<object, object>, no
   if (empty || !(changed || refreshDue || session._reseal)) {
     return session.invalidReason !== undefined && session._present.length > 0 ? CLEAR : LEAVE;
   }
-  return { kind: "write", dataJson, flashJson, loaded };
+  return { kind: "write", changed, dataJson, flashJson, loaded };
 }

@@ -58,7 +58,7 @@ export async function commitSession(
   envelope.seen = Math.max(0, Math.floor((now - envelope.issuedAt) / 1000));
   const body = encodeEnvelope(envelope, decision.dataJson, decision.flashJson);
   const token = await sealEnvelope(state, body);
-  setSessionCookies(state, session, token, now, headers);
+  setSessionCookies(state, session, token, decision.changed, now, headers);
   session._idExposed = true;
   // The browser will send this token next: it is ours and valid, so spare the next request the decryption.
   state.tokens.set(token, {

@@ -49,6 +49,7 @@ export async function loadSession<Data extends object, Flash extends object>(
   });
   session._reseal = accepted.reseal;
   session._token = read.token;
+  session._arrivedBytes = read.bytes;
   return session;
 }
 
