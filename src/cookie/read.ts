@@ -35,7 +35,12 @@ export function readSessionCookie(cookieHeader: string | null, cookie: ResolvedC
     if (bytes > COOKIE_BYTES) return { token: undefined, present, problem: "too_large", bytes: 0 };
     total += bytes;
   }
-  const refuse = (problem: "malformed" | "too_large") => ({ token: undefined, present, problem, bytes: total });
+  const refuse = (problem: "malformed" | "too_large") => ({
+    token: undefined,
+    present,
+    problem,
+    bytes: total,
+  });
   if (total > limit) return refuse("too_large");
 
   const first = jar[`${base}.0`];

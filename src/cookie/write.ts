@@ -21,7 +21,11 @@ function attributes(cookie: ResolvedCookie) {
  * when they would take more than `limit` bytes (names and values together; default `cookie.maxBytes`)
  * or more than `cookie.maxChunks` cookies.
  */
-export function splitToken(token: string, cookie: ResolvedCookie, limit = cookie.maxBytes): [string, string][] {
+export function splitToken(
+  token: string,
+  cookie: ResolvedCookie,
+  limit = cookie.maxBytes,
+): [string, string][] {
   const base = cookie.name;
   if (base.length + token.length <= COOKIE_BYTES) {
     if (base.length + token.length > limit) throw new CookieTooLargeError(base.length + token.length, limit);

@@ -24,7 +24,9 @@ export const MAX_COOKIE_AGE = 400 * DAY;
 export interface SessionsOptions {
   /**
    * Secrets, newest first, each at least 32 characters: a list, one string, or a comma-separated
-   * string (as an environment variable holds them). The first seals; all unseal.
+   * string (as an environment variable holds them; a secret in it cannot contain a comma). The first
+   * seals and must not be predictable (`generateSecret()` makes one); all unseal, and a predictable
+   * older one only draws a warning.
    */
   readonly secrets: SecretInput | readonly SecretInput[];
   /** Format to write, or a list: the first is written, all are read. Default `"jwe"`. */

@@ -58,7 +58,14 @@ function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
-const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" };
+// No request.cf fetch from workers.cloudflare.com: tests run offline (see scripts/dev.mjs).
+const env = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  CI: "true",
+  NO_COLOR: "1",
+};
 let bundle: string | undefined;
 
 /** Bundles the demo once per process, into a directory removed when the process exits. */
