@@ -12,6 +12,8 @@ const steps = [
   // The deno run includes the Deno KV revocation tests (--unstable-kv); `npm run test:deno-kv` runs them alone.
   ["cases on every runtime (node 24, node 20, deno, bun, workerd)", "npm run -s test:runtimes"],
   ["package (publint, attw, tree-shaking)", "npm run -s test:package"],
+  // Each adapter against its real framework: built and served on a free port (test/frameworks/<name>/).
+  ["frameworks (real builds and servers)", "npm run -s test:frameworks"],
   // Skips (and says so) without `chromium` on PATH; under CI=true that is a failure instead.
   ["demo in headless Chromium (wrangler dev)", "npm run -s test:e2e"],
 ];
