@@ -33,7 +33,9 @@ export type ErrorCode =
   | "not_json"
   | "destroyed"
   | "read_only"
-  | "revocation_write_failed";
+  | "revocation_write_failed"
+  | "login_unavailable"
+  | "registry_unavailable";
 
 export class SessionError extends Error {
   readonly code: ErrorCode;
@@ -108,5 +110,39 @@ export class SessionReadOnlyError extends SessionError {
       `sealed-session: cannot ${action} a read-only session (the revocation store could not be asked); ` +
         "answer 503 and retry later",
     );
+  }
+}
+
+/**
+ * A new or renewed session id could not be registered (`login()`, `regenerate()` with a `registry`):
+ * the session is not logged in, and `commit` wrote no cookie. Answer 503 `{"error":
+ * "login_unavailable"}` (the Hono middleware and the Workers helper do) and let the user retry.
+ */
+export class LoginUnavailableError extends SessionError {
+  declare readonly code: "login_unavailable";
+  constructor(cause: unknown) {
+    super(
+      "login_unavailable",
+      "sealed-session: the session registry could not record this login; retry later",
+      {
+        cause,
+      },
+    );
+  }
+}
+
+/** A registry call made by the app (list or end sessions) failed or did not answer in time. */
+export class RegistryUnavailableError extends SessionError {
+  declare readonly code: "registry_unavailable";
+  readonly operation: string;
+  constructor(operation: string, cause: unknown) {
+    super(
+      "registry_unavailable",
+      `sealed-session: the session registry could not ${operation}; retry later`,
+      {
+        cause,
+      },
+    );
+    this.operation = operation;
   }
 }

@@ -6,14 +6,17 @@ export {
   CookieTooLargeError,
   DataError,
   type ErrorCode,
+  LoginUnavailableError,
   REASON_CODES,
   type ReasonCode,
+  RegistryUnavailableError,
   SessionDestroyedError,
   SessionError,
   SessionReadOnlyError,
   UnsealError,
 } from "./errors.ts";
 export type { SecretInput } from "./keyring.ts";
+export type { RegistryErrorEvent, RegistryOptions, RegistryStore, SessionInfo } from "./registry/types.ts";
 export { type MemoryRevocationOptions, memoryRevocationStore } from "./revocation/memory.ts";
 export { RevocationWriteError, type WaitUntil } from "./revocation/policy.ts";
 export type {

@@ -83,18 +83,7 @@ export function resolveRevocation(
   if (onStoreError !== "closed" && onStoreError !== "open" && typeof onStoreError !== "function") {
     throw new ConfigError('`revocation.onStoreError` must be "closed", "open" or a function');
   }
-  const report = (event: RevocationErrorEvent): FailurePolicy => {
-    if (typeof onStoreError !== "function") {
-      logFailure(event, onStoreError);
-      return onStoreError;
-    }
-    try {
-      return onStoreError(event) === "open" ? "open" : "closed";
-    } catch (error) {
-      console.error("sealed-session: onStoreError threw", error);
-      return "closed";
-    }
-  };
+  const report = reporter<RevocationErrorEvent>("revocation store", onStoreError);
   return {
     store: options.store,
     timeout,
@@ -129,8 +118,38 @@ const LOG_INTERVAL = 60_000;
 let lastLog = Number.NEGATIVE_INFINITY;
 let suppressed = 0;
 
+/** A failure of a store call, as every store's `onStoreError` sees it. */
+interface FailureEvent {
+  readonly operation: string;
+  readonly kind: "error" | "timeout";
+  readonly error: unknown;
+  readonly retry: boolean;
+}
+
+/**
+ * Turns an `onStoreError` option into the function the steps call on a failure: it logs (rate-limited,
+ * without ids) or asks the app's callback, and says whether a failed *check* accepts the session.
+ */
+export function reporter<Event extends FailureEvent>(
+  subject: string,
+  onStoreError: FailurePolicy | ((event: Event) => FailurePolicy | unknown),
+): (event: Event) => FailurePolicy {
+  return (event) => {
+    if (typeof onStoreError !== "function") {
+      logFailure(subject, event, onStoreError);
+      return onStoreError;
+    }
+    try {
+      return onStoreError(event) === "open" ? "open" : "closed";
+    } catch (error) {
+      console.error("sealed-session: onStoreError threw", error);
+      return "closed";
+    }
+  };
+}
+
 /** At most one line a minute; names the operation and error class only, never ids or messages. */
-function logFailure(event: RevocationErrorEvent, policy: FailurePolicy): void {
+function logFailure(subject: string, event: FailureEvent, policy: FailurePolicy): void {
   const now = Date.now();
   if (now - lastLog < LOG_INTERVAL) {
     suppressed++;
@@ -142,7 +161,7 @@ function logFailure(event: RevocationErrorEvent, policy: FailurePolicy): void {
       ? "timed out"
       : `failed (${event.error instanceof Error ? event.error.name : typeof event.error})`;
   const outcome =
-    event.operation === "check"
+    event.operation === "check" || event.operation === "adopt"
       ? policy === "open"
         ? "session accepted (fail-open)"
         : "session treated as anonymous (fail-closed)"
@@ -151,5 +170,5 @@ function logFailure(event: RevocationErrorEvent, policy: FailurePolicy): void {
         : "not retried";
   const more = suppressed > 0 ? ` (${suppressed} more failures since the last report)` : "";
   suppressed = 0;
-  console.warn(`sealed-session: revocation store ${event.operation} ${what}; ${outcome}${more}`);
+  console.warn(`sealed-session: ${subject} ${event.operation} ${what}; ${outcome}${more}`);
 }

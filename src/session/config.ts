@@ -9,6 +9,9 @@ import { FORMATS, type Format } from "../codec/types.ts";
 import { type CookieOptions, type ResolvedCookie, resolveCookie } from "../cookie/options.ts";
 import { ConfigError, type ReasonCode } from "../errors.ts";
 import { type IronBinding, Keyring, parseSecrets, type SecretInput } from "../keyring.ts";
+import { Lru } from "../lib/lru.ts";
+import { type ResolvedRegistry, registryRevocation, resolveRegistry } from "../registry/policy.ts";
+import type { RegistryOptions, RegistryStore } from "../registry/types.ts";
 import { type ResolvedRevocation, resolveRevocation } from "../revocation/policy.ts";
 import type { RevocationOptions, RevocationStore } from "../revocation/types.ts";
 import type { SessionTokens } from "../token/session-tokens.ts";
@@ -47,6 +50,13 @@ export interface SessionsOptions {
    * (see docs/revocation.md).
    */
   readonly revocation?: RevocationStore | RevocationOptions;
+  /**
+   * A session registry (see docs/registry.md): every logged-in session is registered at login and
+   * checked on its requests (each `checkEvery` seconds), so users and admins can list and end
+   * sessions, and an ended one is refused at once. A registered session whose entry is gone is
+   * `revoked`. With a registry, logged-in sessions are checked against it rather than `revocation`.
+   */
+  readonly registry?: RegistryStore | RegistryOptions;
   /** Called for every rejected cookie, with its reason. Never receives the token or the secrets. */
   readonly onInvalid?: (event: { reason: ReasonCode; cookie: string }) => void;
   /** Called when a session's cookies reach `cookie.warnAt` bytes. */
@@ -106,6 +116,9 @@ export interface ManagerState {
   /** Last ms at which unbound (0.1) iron session cookies are read. */
   readonly legacyIronUntil: number;
   readonly revocation: ResolvedRevocation | undefined;
+  readonly registry: ResolvedRegistry | undefined;
+  /** Session ids the registry said were live, with when (ms): reused for `checkEvery`. */
+  readonly registryChecked: Lru<string, number>;
   readonly caching: CachePolicy;
   readonly onInvalid: SessionsOptions["onInvalid"];
   readonly onLargeCookie: SessionsOptions["onLargeCookie"];
@@ -201,13 +214,27 @@ export function configure(options: SessionsOptions): ManagerState {
   const cookie = resolveCookie(options.cookie);
   const iron = ironOf(options, formats);
   const revocation = resolveRevocation(options.revocation);
+  const registry = resolveRegistry(options.registry);
   const caching = cachePolicy(options.cacheControl);
   if (options.tokens !== undefined && typeof options.tokens?.create !== "function") {
     throw new ConfigError("`tokens` must come from sessionTokens({ issuer, audience, ... })");
   }
-  // Created through the option itself, so an app without tokens bundles no token code.
-  const bearer = options.tokens?.create(options.tokens.options, options);
   const now = options.now ?? Date.now;
+  // Created through the option itself, so an app without tokens bundles no token code. With a
+  // registry and no revocation store, tokens are checked against the registry: logout ends them too.
+  const bearer = options.tokens?.create(
+    options.tokens.options,
+    registry && options.revocation === undefined
+      ? {
+          ...options,
+          revocation: {
+            store: registryRevocation(registry, now),
+            timeout: registry.timeout,
+            onStoreError: (event) => registry.report({ ...event, operation: "check" }),
+          },
+        }
+      : options,
+  );
   const state: ManagerState = {
     keyring,
     write: formats[0]!,
@@ -229,6 +256,8 @@ export function configure(options: SessionsOptions): ManagerState {
     ironBoundOrRaw: [`sealed-session/v1 iron cookie:${cookie.name}`, undefined],
     ...iron,
     revocation,
+    registry,
+    registryChecked: new Lru(10_000),
     caching,
     onInvalid: options.onInvalid,
     onLargeCookie: options.onLargeCookie,

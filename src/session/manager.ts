@@ -5,12 +5,15 @@
 import { COOKIE_BYTES } from "../cookie/options.ts";
 import { ConfigError } from "../errors.ts";
 import { utf8 } from "../lib/bytes.ts";
+import type { SessionInfo } from "../registry/types.ts";
+import { RevocationWriteError } from "../revocation/policy.ts";
 import type { ClaimValue, IssuedToken, PublicJwks, Tokens, TokenVerification } from "../token/types.ts";
 import { serialize } from "./commit/decide.ts";
 import { type CommitOptions, type CommitResult, commitSession } from "./commit/index.ts";
 import { writeRevocation } from "./commit/revoke.ts";
 import { sealedLength } from "./commit/seal.ts";
 import { configure, type ManagerState, type SessionsOptions } from "./config.ts";
+import { endOtherSessions, endSession, endSessions, listSessions } from "./devices.ts";
 import { encodeEnvelope } from "./envelope.ts";
 import { loadSession } from "./load/index.ts";
 import type { Session } from "./session.ts";
@@ -46,6 +49,23 @@ export interface Sessions<Data extends object, Flash extends object> {
   ): Promise<TokenVerification<Record<string, ClaimValue>>>;
   /** The public keys of signed tokens, for `/.well-known/jwks.json`. */
   jwks(): Promise<PublicJwks>;
+  /**
+   * The live sessions of a session's user (`current` marks that one), or of a user id (an admin's
+   * view), newest first. Needs a `registry`; throws `RegistryUnavailableError` when it fails.
+   */
+  listSessions(target: Session<Data, Flash> | string): Promise<SessionInfo[]>;
+  /**
+   * Ends one of the user's sessions by its handle (`SessionInfo.id`): `false` when the user has no
+   * such session — answer 404. The device is anonymous (`revoked`) on its next request.
+   */
+  endSession(target: Session<Data, Flash> | string, handle: string): Promise<boolean>;
+  /** "Log out other devices": ends every session of this session's user but this one. Returns how many. */
+  endOtherSessions(session: Session<Data, Flash>): Promise<number>;
+  /**
+   * Ends every session of `userId` (an admin, a disabled account). A login that reaches the
+   * registry afterwards survives. Returns how many ended. `revokeUser` does the same.
+   */
+  endAllSessions(userId: string): Promise<number>;
 }
 
 /**
@@ -66,6 +86,15 @@ export function createSessions<
     issueToken: async (session, issueOptions) => bearer(state).issue(session, issueOptions),
     verifyToken: async (input) => bearer(state).verify(input),
     jwks: async () => bearer(state).jwks(),
+    listSessions: (target) => listSessions(state, target),
+    endSession: (target, handle) => endSession(state, target, handle),
+    endOtherSessions: (session) => endOtherSessions(state, session),
+    endAllSessions: async (userId) => {
+      if (typeof userId !== "string" || userId.length === 0) {
+        throw new TypeError("sealed-session: endAllSessions(userId) needs a non-empty string");
+      }
+      return endSessions(state, userId, undefined);
+    },
   };
 }
 
@@ -77,10 +106,22 @@ function bearer(state: ManagerState): Tokens {
 
 async function revokeUser(state: ManagerState, userId: string, options: CommitOptions): Promise<void> {
   const { revocation } = state;
-  if (!revocation)
-    throw new ConfigError("revokeUser() needs a `revocation` store in createSessions(options)");
   if (typeof userId !== "string" || userId.length === 0) {
     throw new TypeError("sealed-session: revokeUser(userId) needs a non-empty string");
+  }
+  if (state.registry) {
+    // Exact over the registry; to the caller, its failure is a failed revocation write.
+    try {
+      await endSessions(state, userId, undefined);
+    } catch (error) {
+      throw new RevocationWriteError("revokeUser", false, error instanceof Error ? error.cause : error);
+    }
+    if (!revocation) return;
+  }
+  if (!revocation) {
+    throw new ConfigError(
+      "revokeUser() needs a `revocation` store or a `registry` in createSessions(options)",
+    );
   }
   // At or after any id issued so far, so "issued up to now" includes this very millisecond.
   const cutoff = state.context.issueTime!();

@@ -20,6 +20,11 @@ export interface SessionContext {
 
 export interface LoginOptions<Data = Record<string, unknown>> {
   /**
+   * How this session shows in the user's device list (with a `registry`): at most 64 characters,
+   * plain text. Default: from the request's User-Agent, e.g. "Chrome on Linux".
+   */
+  readonly label?: string;
+  /**
    * Logging in as a *different* user than the one bound starts from empty data and flash, so one
    * user never inherits another's. `true` keeps all data anyway, a list keeps those keys. Logging in
    * from an anonymous session, or as the same user again, always keeps the data (a cart, say).
@@ -87,6 +92,14 @@ export class Session<
   readonly _present: readonly string[];
   /** @internal bytes of cookie this session arrived in (0 when new): a session may keep that size. */
   _arrivedBytes = 0;
+  /** @internal the id the registry holds an entry for (it may differ from `id` after `regenerate`). */
+  _registeredId: string | undefined;
+  /** @internal `login()` was called in this request: commit registers the new id. */
+  _loggedIn = false;
+  /** @internal the device label for a registry entry (`login({ label })`, else from the User-Agent). */
+  _label: string | undefined;
+  /** @internal the request's User-Agent, kept only to label a registry entry. */
+  _userAgent: string | null = null;
   #isNew: boolean;
 
   /** @internal use `sessions.load(request)`. */
@@ -210,6 +223,9 @@ export class Session<
       this._data = pick(this._data, options.keep ?? false);
       this._flash = {};
     }
+    if (options.label !== undefined && typeof options.label !== "string") {
+      throw new TypeError("sealed-session: login({ label }) needs a string");
+    }
     this.#end();
     const now = (this._context.issueTime ?? this._context.now)();
     this._envelope = {
@@ -218,12 +234,15 @@ export class Session<
       issuedAt: now,
       lifetime: maxAge,
       seen: 0,
+      // A new login is registered on commit: it is not yet known to any registry.
       flags: persistent ? 0 : FLAG_BROWSER_SESSION,
       userId,
       authAt: now,
     };
     this._idExposed = false;
     this._dirty = true;
+    this._loggedIn = true;
+    this._label = options.label;
   }
 
   /** Issues a new session id (e.g. after a privilege change). Lifetime and user stay. */

@@ -1,3 +1,4 @@
+import { LoginUnavailableError } from "../errors.ts";
 import { CACHE_HEADERS } from "../session/cache-control.ts";
 import type { CommitOptions, Sessions } from "../session/manager.ts";
 import type { Session } from "../session/session.ts";
@@ -6,8 +7,10 @@ import type { Session } from "../session/session.ts";
  * Commits `session` onto `response`: appends its `Set-Cookie` headers (next to any the app set)
  * and `Cache-Control`. Returns the response to send — a copy when the original's headers are
  * immutable (`Response.redirect()`, a `fetch()` result) — or the same response when nothing changed.
- * Throws what `commit` throws (`CookieTooLargeError`); a failed revocation write (logout with a
- * store that is down) does not fail the response: `onStoreError` sees it.
+ * Throws what `commit` throws (`CookieTooLargeError`), except a login the registry could not record
+ * (`LoginUnavailableError`): that response becomes `503 {"error": "login_unavailable"}` with no
+ * session cookie. A failed revocation write (logout with a store that is down) does not fail the
+ * response: `onStoreError` sees it.
  */
 export async function commitToResponse<Data extends object, Flash extends object>(
   sessions: Sessions<Data, Flash>,
@@ -23,7 +26,17 @@ export async function commitToResponse<Data extends object, Flash extends object
     const value = response.headers.get(name);
     if (value !== null) scratch.set(name, value);
   }
-  await sessions.commit(session, scratch, options);
+  try {
+    await sessions.commit(session, scratch, options);
+  } catch (error) {
+    if (!(error instanceof LoginUnavailableError)) throw error;
+    // The registry could not record a login: it did not happen. Say so instead of the handler's answer.
+    await response.body?.cancel().catch(() => {});
+    return Response.json(
+      { error: "login_unavailable" },
+      { status: 503, headers: { "cache-control": "private, no-store", "retry-after": "5" } },
+    );
+  }
   const cookies = scratch.getSetCookie();
   const changed = CACHE_HEADERS.filter((name) => scratch.get(name) !== response.headers.get(name));
   if (cookies.length === 0 && changed.length === 0) return response;

@@ -5,6 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import { stream, streamText } from "hono/streaming";
 import { ConfigError, CookieTooLargeError, generateSecret, type ReasonCode } from "sealed-session";
 import { sessions } from "sealed-session/hono";
+import { memoryRegistry } from "sealed-session/registry";
 import { describe, expect, it } from "vitest";
 import optionsExample from "../../examples/hono-options.ts";
 import quickstart from "../../examples/hono-quickstart.ts";
@@ -238,6 +239,38 @@ describe("sessions() on every kind of response", () => {
       lines.some((line) => line.startsWith("b=2;") && /Expires=\w{3}, \d\d \w{3} \d{4}/.test(line)),
     ).toBe(true);
     expect(jar.names()).toEqual([COOKIE, "a", "b"].sort());
+  });
+});
+
+describe("with a session registry", () => {
+  it("a login the registry cannot record answers 503 login_unavailable, with no session cookie", async () => {
+    const registry = memoryRegistry();
+    let failing = false;
+    const store = {
+      ...registry,
+      register: (...args: Parameters<typeof registry.register>) =>
+        failing ? Promise.reject(new Error("registry down")) : registry.register(...args),
+    };
+    const app = new Hono()
+      .use(sessions<Data>({ secrets: SECRET, registry: store }))
+      .post("/login", (c) => {
+        c.var.session.login("ada");
+        return c.json({ user: "ada" });
+      })
+      .get("/me", (c) => c.json({ user: c.var.session.userId ?? null }));
+    const jar = new CookieJar();
+    failing = true;
+    const refused = jar.store(await app.request(`${BASE}/login`, { method: "POST" }));
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toEqual({ error: "login_unavailable" });
+    expect(refused.headers.getSetCookie()).toEqual([]);
+    expect(refused.headers.get("cache-control")).toBe("private, no-store");
+    failing = false;
+    const ok = jar.store(await app.request(`${BASE}/login`, { method: "POST", headers: jar.headers() }));
+    expect(ok.status).toBe(200);
+    expect(await (await app.request(`${BASE}/me`, { headers: jar.headers() })).json()).toEqual({
+      user: "ada",
+    });
   });
 });
 

@@ -1,14 +1,9 @@
 // The conformance kit (test/kit/) for Workers tests. Its files import node:assert, which the Workers
 // type project does not know: load them through Vite (as cases.test.ts does) and type here only what
 // the Workers tests call.
+/// <reference types="vite/client" />
 import type { RevocationStore } from "sealed-session";
 import type { Suite } from "../harness.ts";
-
-declare global {
-  interface ImportMeta {
-    glob<T>(pattern: string, options: { eager: true }): Record<string, T>;
-  }
-}
 
 export type StoreFactory = (now: () => number) => RevocationStore | Promise<RevocationStore>;
 /** A store over a backend whose writes go through `faults.write` (see test/kit/revocation-store.ts). */

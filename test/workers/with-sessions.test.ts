@@ -1,6 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { ConfigError, CookieTooLargeError, generateSecret } from "sealed-session";
+import { memoryRegistry } from "sealed-session/registry";
 import { sessionsFor, withSessions } from "sealed-session/workers";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import workerFetch from "../../examples/worker-fetch.ts";
@@ -49,6 +50,22 @@ describe("the plain Workers examples", () => {
 
 describe("withSessions", () => {
   const secret = generateSecret();
+
+  it("a login the registry cannot record answers 503 login_unavailable, with no session cookie", async () => {
+    const failing = { ...memoryRegistry(), register: () => Promise.reject(new Error("registry down")) };
+    const worker = withSessions<object, unknown>(
+      { secrets: secret, registry: failing },
+      async (_r, _e, _c, session) => {
+        session.login("ada");
+        return new Response("welcome", { headers: { "x-handler": "yes" } });
+      },
+    );
+    const response = await call(worker as never, { SESSION_SECRETS: secret }, new CookieJar());
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ error: "login_unavailable" });
+    expect(response.headers.getSetCookie()).toEqual([]);
+    expect(response.headers.get("x-handler")).toBeNull();
+  });
 
   it("makes a response that sets the cookie private and drops CDN cache headers", async () => {
     const worker = withSessions<{ n?: number }, unknown>(

@@ -9,6 +9,7 @@ import { encodeEnvelope } from "../envelope.ts";
 import type { Session } from "../session.ts";
 import { clearSessionCookies, setSessionCookies } from "./cookie.ts";
 import { decide } from "./decide.ts";
+import { syncRegistry } from "./registry.ts";
 import { revokeEnded } from "./revoke.ts";
 import { sealEnvelope } from "./seal.ts";
 
@@ -46,14 +47,27 @@ export async function commitSession(
       return COMMITTED;
     case "destroy": {
       state.tokens.delete(session._token);
-      // Clear first: the local logout holds even when the revocation write fails or times out.
+      // Clear first: the local logout holds even when the store writes fail or time out.
       clearSessionCookies(state, new Set([state.cookie.name, ...session._present]), headers);
-      return result(await revokeEnded(state, session._ended.splice(0), true, options.waitUntil));
+      const ended = session._ended.splice(0);
+      const registry = await syncRegistry(state, session, ended, now, options.waitUntil);
+      const revocation = await revokeEnded(state, ended, true, options.waitUntil);
+      return result(registry.error ?? revocation);
     }
   }
   // A replaced id's token must not come back from the cache.
   if (session._ended.length > 0) state.tokens.delete(session._token);
-  const failure = await revokeEnded(state, session._ended.splice(0), false, options.waitUntil);
+  const ended = session._ended.splice(0);
+  // Registry first: a login it cannot record throws here, before any cookie says otherwise.
+  const registry = await syncRegistry(state, session, ended, now, options.waitUntil);
+  if (registry.ended) {
+    // Ended elsewhere while this request ran (regenerate found no entry): the session is over.
+    state.tokens.delete(session._token);
+    clearSessionCookies(state, new Set([state.cookie.name, ...session._present]), headers);
+    return result(registry.error);
+  }
+  const revoked = await revokeEnded(state, ended, false, options.waitUntil);
+  const failure = registry.error ?? revoked;
   const envelope = session._envelope;
   envelope.seen = Math.max(0, Math.floor((now - envelope.issuedAt) / 1000));
   const body = encodeEnvelope(envelope, decision.dataJson, decision.flashJson);

@@ -1,0 +1,129 @@
+/**
+ * A session registry in this process's memory: for tests, and for a single long-lived process (one
+ * Node, Bun or Deno server). Entries vanish on restart — and then every registered session reads
+ * as ended, never as live. Same semantics as every backend (test/kit/registry.ts); entries are
+ * copied in and out, never shared by reference.
+ */
+import type { NewRegistryEntry, RegistryEntry, RegistryStore } from "./types.ts";
+
+interface UserSessions {
+  /** Live entries by handle, in registration order. */
+  readonly entries: Map<string, RegistryEntry>;
+  /** Ended session ids, each until the session would have expired. */
+  readonly ended: Map<string, number>;
+  /** No session issued at or before this can be adopted (the last `endAll`). */
+  cutoff: number;
+}
+
+export interface MemoryRegistryOptions {
+  /** Users whose entries are kept (oldest activity dropped first, ending their sessions). Default 100,000. */
+  readonly maxUsers?: number;
+}
+
+export function memoryRegistry(options: MemoryRegistryOptions = {}): RegistryStore {
+  const users = new Map<string, UserSessions>();
+  const maxUsers = options.maxUsers ?? 100_000;
+
+  const userOf = (userId: string, now: number): UserSessions => {
+    let user = users.get(userId);
+    if (user === undefined) {
+      user = { entries: new Map(), ended: new Map(), cutoff: Number.NEGATIVE_INFINITY };
+      if (users.size >= maxUsers) users.delete(users.keys().next().value as string);
+    } else users.delete(userId); // re-insert: most recently used last
+    users.set(userId, user);
+    for (const [handle, entry] of user.entries) if (entry.expiresAt < now) user.entries.delete(handle);
+    for (const [id, until] of user.ended) if (until < now) user.ended.delete(id);
+    return user;
+  };
+  const bySession = (user: UserSessions, sessionId: string) => {
+    for (const entry of user.entries.values()) if (entry.sessionId === sessionId) return entry;
+    return undefined;
+  };
+  const endEntry = (user: UserSessions, entry: RegistryEntry) => {
+    user.entries.delete(entry.handle);
+    user.ended.set(entry.sessionId, Math.max(entry.expiresAt, user.ended.get(entry.sessionId) ?? 0));
+  };
+  /** Ends the oldest live entries beyond `max`; returns their session ids. */
+  const trim = (user: UserSessions, max: number): string[] => {
+    const extra = user.entries.size - max;
+    if (extra <= 0) return [];
+    const oldest = [...user.entries.values()].sort((a, b) => a.createdAt - b.createdAt).slice(0, extra);
+    for (const entry of oldest) endEntry(user, entry);
+    return oldest.map((entry) => entry.sessionId);
+  };
+  const add = (user: UserSessions, entry: NewRegistryEntry, now: number): RegistryEntry => {
+    const stored: RegistryEntry = Object.freeze({ ...entry, lastSeenAt: now });
+    user.entries.set(stored.handle, stored);
+    return stored;
+  };
+
+  return {
+    async register(userId, entry, { max, now }) {
+      const user = userOf(userId, now);
+      add(user, entry, now);
+      return { ended: trim(user, max) };
+    },
+
+    async adopt(userId, { issuedAt, ...entry }, { max, now }) {
+      const user = userOf(userId, now);
+      const known = bySession(user, entry.sessionId);
+      if (known) return { entry: known, ended: [] };
+      if (user.ended.has(entry.sessionId) || issuedAt <= user.cutoff) return null;
+      const stored = add(user, entry, now);
+      const ended = trim(user, max);
+      return ended.includes(stored.sessionId) ? null : { entry: stored, ended };
+    },
+
+    async check(userId, sessionId, { now, touchAfter }) {
+      const user = userOf(userId, now);
+      const entry = bySession(user, sessionId);
+      if (entry === undefined) return null;
+      if (now - entry.lastSeenAt < touchAfter) return entry;
+      const touched = Object.freeze({ ...entry, lastSeenAt: now });
+      user.entries.set(entry.handle, touched);
+      return touched;
+    },
+
+    async rotate(userId, fromSessionId, toSessionId, { now }) {
+      const user = userOf(userId, now);
+      const entry = bySession(user, fromSessionId);
+      if (entry === undefined) return false;
+      user.ended.set(fromSessionId, entry.expiresAt);
+      user.entries.set(entry.handle, Object.freeze({ ...entry, sessionId: toSessionId }));
+      return true;
+    },
+
+    async remove(userId, sessionId, { now, expiresAt }) {
+      const user = userOf(userId, now);
+      const entry = bySession(user, sessionId);
+      if (entry) endEntry(user, entry);
+      user.ended.set(sessionId, Math.max(expiresAt, user.ended.get(sessionId) ?? 0));
+      return entry !== undefined;
+    },
+
+    async list(userId, { now }) {
+      const user = userOf(userId, now);
+      return [...user.entries.values()].sort((a, b) => b.createdAt - a.createdAt);
+    },
+
+    async end(userId, handle, { now }) {
+      const user = userOf(userId, now);
+      const entry = user.entries.get(handle);
+      if (entry === undefined) return null;
+      endEntry(user, entry);
+      return entry.sessionId;
+    },
+
+    async endAll(userId, { now, keep }) {
+      const user = userOf(userId, now);
+      const ended: string[] = [];
+      for (const entry of [...user.entries.values()]) {
+        if (entry.sessionId === keep) continue;
+        endEntry(user, entry);
+        ended.push(entry.sessionId);
+      }
+      user.cutoff = Math.max(user.cutoff, now);
+      return ended;
+    },
+  };
+}
