@@ -35,7 +35,8 @@ export type ErrorCode =
   | "read_only"
   | "revocation_write_failed"
   | "login_unavailable"
-  | "registry_unavailable";
+  | "registry_unavailable"
+  | "committed";
 
 export class SessionError extends Error {
   readonly code: ErrorCode;
@@ -144,5 +145,21 @@ export class RegistryUnavailableError extends SessionError {
       },
     );
     this.operation = operation;
+  }
+}
+
+/**
+ * The session changed after its response had started (Express: after `res.send()`, `res.json()`,
+ * `res.redirect()`, `res.write()`, `pipe()`…): its cookie was already written, so the change would
+ * be lost. Change the session before sending the response.
+ */
+export class SessionCommittedError extends SessionError {
+  declare readonly code: "committed";
+  constructor(action: string) {
+    super(
+      "committed",
+      `sealed-session: cannot ${action} the session after the response has started (its cookie is ` +
+        "already written); change it before res.send(), res.json(), res.redirect(), res.write() or pipe()",
+    );
   }
 }
