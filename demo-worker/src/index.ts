@@ -68,4 +68,4 @@ app.onError((error, c) => {
 export default app;
 
 // Durable Object classes bound in wrangler.toml must be exports of the main module.
-export { SessionRevocations } from "sealed-session/cloudflare";
+export { SessionRegistry, SessionRevocations } from "sealed-session/cloudflare";

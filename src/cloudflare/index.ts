@@ -4,5 +4,7 @@
  * stores that use them. Never re-exported from the package root. Re-export each class you bind
  * from your Worker's main module; class names are stable (renaming one is a migration).
  */
+export { SessionRegistry } from "./registry-object.ts";
+export { type DurableObjectRegistryOptions, durableObjectRegistry } from "./registry-store.ts";
 export { SessionRevocations } from "./revocation-object.ts";
 export { type DurableObjectRevocationOptions, durableObjectRevocationStore } from "./revocation-store.ts";

@@ -4,13 +4,18 @@
 import { listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { ConfigError, createSessions, generateSecret, type RevocationStore } from "sealed-session";
-import { durableObjectRevocationStore, SessionRevocations } from "sealed-session/cloudflare";
+import {
+  durableObjectRegistry,
+  durableObjectRevocationStore,
+  SessionRegistry,
+  SessionRevocations,
+} from "sealed-session/cloudflare";
 import { describe, expect, it } from "vitest";
 import worker from "../../examples/worker-do-revocation.ts";
 import { migrate } from "../../src/cloudflare/schema.ts";
 import type { Suite } from "../harness.ts";
 import { Jar } from "../support/http.ts";
-import { managerRevocation, revocationConformance } from "./kit.ts";
+import { managerRegistry, managerRevocation, registryConformance, revocationConformance } from "./kit.ts";
 
 const suite: Suite = { test: (name, fn) => it(name, fn) };
 const namingKey = generateSecret();
@@ -185,5 +190,62 @@ describe("examples/worker-do-revocation.ts", () => {
     const tablet = new Jar();
     expect((await call(tablet, `/login?user=${user}`)).user).toBe(user);
     expect((await call(tablet, "/me")).user).toBe(user);
+  });
+});
+
+describe("conformance: the Durable Object registry", () => {
+  const registry = () => durableObjectRegistry(env.SESSION_REGISTRY, { namingKey });
+  registryConformance(suite, registry, "durable object registry");
+  managerRegistry(suite, registry, "durable object registry");
+});
+
+describe("durableObjectRegistry", () => {
+  it("one object per user, named by a keyed hash; an alarm purges expired entries and ended ids", async () => {
+    const names: string[] = [];
+    const namespace = {
+      getByName(name: string) {
+        names.push(name);
+        return env.SESSION_REGISTRY.getByName(name);
+      },
+    } as unknown as typeof env.SESSION_REGISTRY;
+    const store = durableObjectRegistry(namespace, { namingKey });
+    const user = `grace.hopper+${unique()}@example.com`;
+    const now = Date.now();
+    const entry = (expiresAt: number) => ({
+      handle: unique(),
+      sessionId: unique(),
+      createdAt: now,
+      expiresAt,
+      label: "Chrome on Linux",
+      kind: "cookie",
+    });
+    const [short, long] = [entry(now), entry(now + 3_600_000)];
+    await store.register(user, short, { max: 10, now });
+    await store.register(user, long, { max: 10, now });
+    await store.remove(user, unique(), { now, expiresAt: now });
+    expect(new Set(names).size).toBe(1);
+    expect(names[0]).toMatch(/^u:[\w-]{43}$/);
+    expect(names[0]).not.toContain("grace");
+    const stub = env.SESSION_REGISTRY.getByName(names[0]!);
+    const rows = () =>
+      runInDurableObject(stub, (_, state) => ({
+        sessions: state.storage.sql.exec("SELECT handle FROM _ss_sessions").toArray().length,
+        ended: state.storage.sql.exec("SELECT session_id FROM _ss_ended").toArray().length,
+      }));
+    expect(await rows()).toEqual({ sessions: 2, ended: 1 });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await rows()).toEqual({ sessions: 1, ended: 0 });
+    expect(await runInDurableObject(stub, (_, state) => state.storage.getAlarm())).toBeGreaterThan(
+      now + 3_000_000,
+    );
+    await runInDurableObject(stub, (instance, state) => {
+      expect(instance).toBeInstanceOf(SessionRegistry);
+      expect(state.storage.sql.exec("SELECT version FROM _ss_schema").toArray()).toEqual([{ version: 1 }]);
+    });
+  });
+
+  it("refuses a missing binding or a short naming key at start-up", () => {
+    expect(() => durableObjectRegistry(undefined as never, { namingKey })).toThrow(TypeError);
+    expect(() => durableObjectRegistry(env.SESSION_REGISTRY, { namingKey: "short" })).toThrow(ConfigError);
   });
 });

@@ -3,6 +3,7 @@ declare namespace Cloudflare {
   interface Env {
     SESSIONS: KVNamespace;
     REVOCATIONS: DurableObjectNamespace<import("../../src/cloudflare/index.ts").SessionRevocations>;
+    SESSION_REGISTRY: DurableObjectNamespace<import("../../src/cloudflare/index.ts").SessionRegistry>;
     SESSION_SECRETS?: string;
     SESSION_MAX_AGE?: string;
     SESSION_IDLE_TIMEOUT?: string;

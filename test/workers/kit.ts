@@ -3,6 +3,7 @@
 // the Workers tests call.
 /// <reference types="vite/client" />
 import type { RevocationStore } from "sealed-session";
+import type { RegistryStore } from "sealed-session/registry";
 import type { Suite } from "../harness.ts";
 
 export type StoreFactory = (now: () => number) => RevocationStore | Promise<RevocationStore>;
@@ -13,7 +14,11 @@ export type FaultyStoreFactory = (
   options: { memoSize?: number; maxPending?: number; memoTtl?: number },
 ) => RevocationStore;
 
+export type RegistryFactory = () => RegistryStore | Promise<RegistryStore>;
+
 interface Kit {
+  registryConformance: (t: Suite, factory: RegistryFactory, label: string) => void;
+  managerRegistry: (t: Suite, factory: RegistryFactory, label: string) => void;
   revocationConformance: (t: Suite, factory: StoreFactory, label: string) => void;
   managerRevocation: (t: Suite, factory: StoreFactory, label: string) => void;
   unconfirmedWrites: (t: Suite, factory: FaultyStoreFactory, label: string) => void;
@@ -32,3 +37,5 @@ export const revocationConformance = find("revocationConformance");
 export const managerRevocation = find("managerRevocation");
 export const unconfirmedWrites = find("unconfirmedWrites");
 export const managerUnconfirmed = find("managerUnconfirmed");
+export const registryConformance = find("registryConformance");
+export const managerRegistry = find("managerRegistry");
