@@ -34,6 +34,7 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 SESSION_SECRETS: randomBytes(32).toString("base64url"),
+                SESSION_NAMING_KEY: randomBytes(32).toString("base64url"),
                 TOKEN_SIGNING_KEYS: await generateSigningKeyJwk("EdDSA"),
               },
             },

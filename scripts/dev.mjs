@@ -1,6 +1,6 @@
 // `npm start`: runs the demo Worker under `wrangler dev`, locally (miniflare, KV under .wrangler/),
-// with no Cloudflare account and no prompts. On the first run it writes a generated SESSION_SECRETS
-// and TOKEN_SIGNING_KEYS to .dev.vars (git-ignored), so the demo's keys survive restarts.
+// with no Cloudflare account and no prompts. On the first run it writes a generated SESSION_SECRETS,
+// SESSION_NAMING_KEY and TOKEN_SIGNING_KEYS to .dev.vars (git-ignored), so the demo's keys survive restarts.
 // Extra arguments pass through: `npm start -- --port 9000`.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -8,23 +8,35 @@ import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ensureDevVarsSigningKey } from "./gen-signing-key.mjs";
 
+/** Adds `NAME="<random>"` to the .dev.vars file at `path` unless it sets NAME. True when it wrote. */
+function ensureDevVar(path, name, comment) {
+  const current = existsSync(path) ? readFileSync(path, "utf8") : "";
+  if (new RegExp(`^\\s*${name}\\s*=\\s*\\S`, "m").test(current)) return false;
+  const value = randomBytes(32).toString("base64url");
+  const separator = current === "" || current.endsWith("\n") ? "" : "\n";
+  appendFileSync(path, `${separator}# Written by npm start. ${comment}\n${name}="${value}"\n`);
+  return true;
+}
+
 /** Adds a random SESSION_SECRETS to the .dev.vars file at `path` unless it has one. True when it wrote. */
 export function ensureDevSecret(path) {
-  const current = existsSync(path) ? readFileSync(path, "utf8") : "";
-  if (/^\s*SESSION_SECRETS\s*=\s*\S/m.test(current)) return false;
-  const secret = randomBytes(32).toString("base64url");
-  const separator = current === "" || current.endsWith("\n") ? "" : "\n";
-  appendFileSync(
-    path,
-    `${separator}# Written by npm start. Newest first, comma-separated, each >= 32 characters.\nSESSION_SECRETS="${secret}"\n`,
-  );
-  return true;
+  return ensureDevVar(path, "SESSION_SECRETS", "Newest first, comma-separated, each >= 32 characters.");
+}
+
+/** Adds a random SESSION_NAMING_KEY (names each user's Durable Objects; never rotate it). True when it wrote. */
+export function ensureDevNamingKey(path) {
+  return ensureDevVar(path, "SESSION_NAMING_KEY", "Names each user's Durable Objects: never rotate it.");
 }
 
 async function main() {
   const root = fileURLToPath(new URL("..", import.meta.url));
   if (ensureDevSecret(`${root}.dev.vars`)) {
     console.log("npm start: wrote a new random SESSION_SECRETS to .dev.vars (git-ignored; never commit it).");
+  }
+  if (ensureDevNamingKey(`${root}.dev.vars`)) {
+    console.log(
+      "npm start: wrote a new random SESSION_NAMING_KEY to .dev.vars (names the demo's Durable Objects).",
+    );
   }
   if (await ensureDevVarsSigningKey(`${root}.dev.vars`)) {
     console.log(

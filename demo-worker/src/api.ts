@@ -60,7 +60,8 @@ export const api = new Hono<ApiEnv>()
     // Revokes this user's sessions on every device when the options name a revocation store.
     // This device logs out whatever the store says; the other devices need the write to land.
     session.destroy();
-    if (sessionOptions(c.env).revocation) {
+    const options = sessionOptions(c.env);
+    if (options.revocation || options.registry) {
       try {
         await c.var.sessions.revokeUser(user, { waitUntil: waitUntilOf(c) });
       } catch (error) {
@@ -86,6 +87,37 @@ export const api = new Hono<ApiEnv>()
       throw error;
     }
     return c.json({ stored: Object.keys(body).length });
+  })
+
+  // "Your devices": the registry's view of this user's sessions (handles, never session ids).
+  .get("/sessions", async (c) => {
+    const session = c.var.session;
+    if (session.userId === undefined) return c.json({ error: "not logged in" }, 401);
+    const listed = await c.var.sessions.listSessions(session);
+    return c.json({
+      sessions: listed.map(({ id, current, createdAt, lastSeenAt, label }) => ({
+        id,
+        current,
+        createdAt,
+        lastSeenAt,
+        label,
+      })),
+    });
+  })
+
+  // Ends one of this user's sessions: that device is anonymous (revoked) on its next request.
+  .delete("/sessions/:handle", async (c) => {
+    const session = c.var.session;
+    if (session.userId === undefined) return c.json({ error: "not logged in" }, 401);
+    const ended = await c.var.sessions.endSession(session, c.req.param("handle"));
+    return ended ? c.json({ ended: true }) : c.json({ error: "no such session of yours" }, 404);
+  })
+
+  // "Log out other devices": every session of this user but this one.
+  .post("/sessions/revoke-others", async (c) => {
+    const session = c.var.session;
+    if (session.userId === undefined) return c.json({ error: "not logged in" }, 401);
+    return c.json({ ended: await c.var.sessions.endOtherSessions(session) });
   })
 
   // Issued and verified by the sessions' manager (its `tokens` option): the sessions' revocation store.

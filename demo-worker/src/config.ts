@@ -1,5 +1,6 @@
 /** The demo's settings, all from `env`: secrets from `.dev.vars` or `wrangler secret put`, lifetimes from vars. */
 import { ConfigError, type SessionsOptions } from "sealed-session";
+import { durableObjectRegistry, type SessionRegistry } from "sealed-session/cloudflare";
 import { kvRevocationStore } from "sealed-session/revocation";
 import { faultyKv } from "./faulty-kv.ts";
 import { demoSessionTokens } from "./tokens.ts";
@@ -7,6 +8,12 @@ import { demoSessionTokens } from "./tokens.ts";
 export interface DemoBindings {
   /** KV namespace for revocations. */
   SESSIONS: KVNamespace;
+  /** The session registry: one Durable Object per user (wrangler.toml). */
+  SESSION_REGISTRY?: DurableObjectNamespace<SessionRegistry>;
+  /** Names each user's registry object (a keyed hash of the user id). A secret that never rotates. */
+  SESSION_NAMING_KEY?: string;
+  /** Live sessions a user may have; a login beyond it ends the oldest. Default 10. */
+  SESSION_MAX_PER_USER?: string;
   /** Comma-separated, newest first, each at least 32 characters. */
   SESSION_SECRETS?: string;
   /** Seconds. */
@@ -27,18 +34,29 @@ export interface DemoData {
 }
 
 export const MISSING_SECRET =
-  "SESSION_SECRETS is not set, so the demo refuses to run. Locally, `npm start` writes one to .dev.vars; " +
-  "for a deployed Worker run `wrangler secret put SESSION_SECRETS`.";
+  "SESSION_SECRETS or SESSION_NAMING_KEY is not set, so the demo refuses to run. Locally, `npm start` writes " +
+  "both to .dev.vars; for a deployed Worker run `wrangler secret put SESSION_SECRETS` and " +
+  "`wrangler secret put SESSION_NAMING_KEY` (a secret that never rotates: it names each user's Durable Object).";
 
 export function hasSecret(env: Partial<DemoBindings> | undefined): boolean {
-  return typeof env?.SESSION_SECRETS === "string" && env.SESSION_SECRETS.trim() !== "";
+  return (
+    typeof env?.SESSION_SECRETS === "string" &&
+    env.SESSION_SECRETS.trim() !== "" &&
+    typeof env.SESSION_NAMING_KEY === "string" &&
+    env.SESSION_NAMING_KEY.trim() !== ""
+  );
 }
 
-function seconds(name: string, value: string | undefined, zeroMeansOff: boolean): number | undefined {
+function seconds(
+  name: string,
+  value: string | undefined,
+  zeroMeansOff: boolean,
+  unit = "whole seconds",
+): number | undefined {
   if (value === undefined || value.trim() === "" || (zeroMeansOff && value.trim() === "0")) return undefined;
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1) {
-    throw new ConfigError(`${name} must be whole seconds (a positive integer), not "${value}"`);
+    throw new ConfigError(`${name} must be ${unit} (a positive integer), not "${value}"`);
   }
   return parsed;
 }
@@ -60,6 +78,16 @@ export function sessionOptions(env: DemoBindings): SessionsOptions {
       cookie: { maxBytes: 7 * 1024 },
       // Makes logout real: a revoked cookie replayed later is anonymous. Default policy: fail closed.
       revocation: env.SESSIONS ? kvRevocationStore(faultyKv(env.SESSIONS, env.KV_FAULT)) : undefined,
+      // Every logged-in session in one Durable Object per user: the devices list, and endings that
+      // hold on the very next request (checkEvery 0). KV revocation above stays for what is not registered.
+      registry: env.SESSION_REGISTRY
+        ? {
+            store: durableObjectRegistry(env.SESSION_REGISTRY, { namingKey: env.SESSION_NAMING_KEY ?? "" }),
+            checkEvery: 0,
+            maxSessionsPerUser:
+              seconds("SESSION_MAX_PER_USER", env.SESSION_MAX_PER_USER, false, "a count of sessions") ?? 10,
+          }
+        : undefined,
       // Bearer tokens through the manager, so they are always checked against the store above.
       tokens: demoSessionTokens(env),
     };

@@ -5,7 +5,7 @@
 import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { NONCE, type SecureHeadersVariables, secureHeaders } from "hono/secure-headers";
-import { ConfigError, CookieTooLargeError, DataError } from "sealed-session";
+import { ConfigError, CookieTooLargeError, DataError, RegistryUnavailableError } from "sealed-session";
 import { jwksRoute } from "sealed-session/hono";
 import { api, DATA_REFUSED } from "./api.ts";
 import { type DemoBindings, hasSecret, MISSING_SECRET } from "./config.ts";
@@ -51,6 +51,10 @@ app.onError((error, c) => {
   if (error instanceof DataError) {
     // Only client data reaches the session here; PUT /api/data checks it first, this is the backstop.
     return c.json({ error: DATA_REFUSED }, 400);
+  }
+  if (error instanceof RegistryUnavailableError) {
+    // The registry could not list or end sessions: say so, never pretend it worked.
+    return c.json({ error: "registry_unavailable" }, 503, { "retry-after": "5" });
   }
   if (error instanceof CookieTooLargeError) {
     // The session would not fit its cookies: here only PUT /api/data can cause that.

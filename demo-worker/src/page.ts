@@ -7,6 +7,7 @@ const STYLE = `
   * { box-sizing: border-box; }
   body { font: 16px/1.5 system-ui, sans-serif; max-width: 44rem; margin: 2rem auto; padding: 0 1rem; }
   h1 { font-size: 1.5rem; margin-bottom: 0.25rem; }
+  h2 { font-size: 1.1rem; margin: 0 0 0.5rem; }
   p.lead { color: var(--muted); margin-top: 0; }
   section { border: 1px solid var(--line); border-radius: 8px; padding: 1rem 1.25rem; margin: 1rem 0; }
   dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.35rem 1rem; margin: 0; }
@@ -18,6 +19,10 @@ const STYLE = `
   input { flex: 1; min-width: 10rem; padding: 0.45rem 0.6rem; border: 1px solid var(--line); border-radius: 6px; font: inherit; }
   button { padding: 0.45rem 0.9rem; border: 1px solid var(--line); border-radius: 6px; background: none; font: inherit; cursor: pointer; }
   button.primary { background: var(--accent); border-color: var(--accent); color: white; }
+  ul.devices { list-style: none; padding: 0; margin: 0 0 0.75rem; }
+  ul.devices li { display: flex; align-items: center; gap: 0.75rem; padding: 0.4rem 0; border-bottom: 1px solid var(--line); }
+  ul.devices li span { flex: 1; }
+  ul.devices small { color: var(--muted); }
   pre { background: #8881; padding: 0.75rem; border-radius: 6px; overflow-x: auto; font-size: 0.85rem; margin: 0; }
 `;
 
@@ -74,6 +79,37 @@ const SCRIPT = `
     const me = await call("GET", "/api/me");
     if (me && "views" in me) state = me;
     render();
+    await devices();
+  }
+
+  // "Your devices", from the session registry. Labels come from User-Agents: set as text, never HTML.
+  async function devices() {
+    const list = $("devices");
+    list.replaceChildren();
+    $("revoke-others").disabled = !(state && state.user);
+    if (!state || !state.user) return;
+    const response = await fetch("/api/sessions");
+    if (!response.ok) return;
+    const { sessions } = await response.json();
+    for (const device of sessions) {
+      const item = document.createElement("li");
+      item.dataset.handle = device.id;
+      const text = document.createElement("span");
+      text.textContent = device.label + (device.current ? " (this device)" : "");
+      const seen = document.createElement("small");
+      seen.textContent = "since " + time(device.createdAt) + ", seen " + time(device.lastSeenAt);
+      text.append(document.createElement("br"), seen);
+      const end = document.createElement("button");
+      end.type = "button";
+      end.className = "end";
+      end.textContent = device.current ? "Log out" : "End";
+      end.addEventListener("click", async () => {
+        await call("DELETE", "/api/sessions/" + encodeURIComponent(device.id));
+        await refresh();
+      });
+      item.append(text, end);
+      list.append(item);
+    }
   }
 
   $("login").addEventListener("submit", async (event) => {
@@ -84,9 +120,13 @@ const SCRIPT = `
   $("view").addEventListener("click", refresh);
   $("logout").addEventListener("click", async () => { await call("POST", "/api/logout"); await refresh(); });
   $("logout-all").addEventListener("click", async () => { await call("POST", "/api/logout-all"); await refresh(); });
+  $("revoke-others").addEventListener("click", async () => {
+    await call("POST", "/api/sessions/revoke-others");
+    await refresh();
+  });
   $("grow").addEventListener("click", async () => {
-    // Random text does not compress: about 6 KB of it spreads the session over two or three cookies.
-    const bytes = crypto.getRandomValues(new Uint8Array(4500));
+    // Random text does not compress: about 6 KB of it spreads the session over two cookies.
+    const bytes = crypto.getRandomValues(new Uint8Array(3500));
     await call("PUT", "/api/data", { blob: btoa(String.fromCharCode(...bytes)) });
     await refresh();
   });
@@ -107,8 +147,8 @@ export function page(nonce: string): string {
 </head>
 <body>
 <h1>sealed-session demo</h1>
-<p class="lead">The whole session lives in an encrypted, signed cookie. Nothing is stored on the server
-except, optionally, revocations.</p>
+<p class="lead">The session lives in an encrypted, signed cookie. The server keeps only a list of each
+user's logged-in sessions (a Durable Object per user), so you can see and end them, and revocations.</p>
 
 <section>
   <dl>
@@ -135,6 +175,12 @@ except, optionally, revocations.</p>
     <button id="grow" type="button">Grow session (≈6 KB, chunked)</button>
     <button id="shrink" type="button">Shrink session</button>
   </p>
+</section>
+
+<section>
+  <h2>Your devices</h2>
+  <ul class="devices" id="devices"></ul>
+  <p class="buttons"><button id="revoke-others" type="button">Log out other devices</button></p>
 </section>
 
 <section>

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ensureDevSecret } from "../../scripts/dev.mjs";
+import { ensureDevNamingKey, ensureDevSecret } from "../../scripts/dev.mjs";
 
 const dirs: string[] = [];
 const fresh = () => {
@@ -42,5 +42,19 @@ describe("ensureDevSecret (scripts/dev.mjs)", () => {
     writeFileSync(mine, "SESSION_SECRETS=mine-of-at-least-32-characters-long-xx\n");
     expect(ensureDevSecret(mine)).toBe(false);
     expect(readFileSync(mine, "utf8")).toBe("SESSION_SECRETS=mine-of-at-least-32-characters-long-xx\n");
+  });
+});
+
+describe("ensureDevNamingKey (scripts/dev.mjs)", () => {
+  it("writes a naming key for the Durable Objects beside the secret, once, and never replaces it", () => {
+    const path = fresh();
+    ensureDevSecret(path);
+    expect(ensureDevNamingKey(path)).toBe(true);
+    const text = readFileSync(path, "utf8");
+    const key = /^SESSION_NAMING_KEY="([\w-]{43})"$/m.exec(text)?.[1];
+    expect(key).toBeDefined();
+    expect(key).not.toBe(secretIn(text));
+    expect(ensureDevNamingKey(path)).toBe(false);
+    expect(readFileSync(path, "utf8")).toBe(text);
   });
 });

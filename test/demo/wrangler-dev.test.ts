@@ -64,6 +64,38 @@ describe("the demo under wrangler dev", { timeout: 30_000 }, () => {
     expect((await send("POST", "/api/logout-all")).status).toBe(401);
   });
 
+  it("lists and ends a user's sessions (the registry's Durable Object under wrangler dev)", async () => {
+    const device = () => {
+      const own = new CookieJar();
+      const call = (method: string, path: string, body?: unknown) =>
+        fetch(base + path, {
+          method,
+          body: body === undefined ? undefined : JSON.stringify(body),
+          headers: own.headers(
+            body === undefined ? { origin: base } : { "content-type": "application/json", origin: base },
+          ),
+        }).then((response) => own.store(response));
+      return call;
+    };
+    const user = `wd-${randomBytes(4).toString("hex")}`;
+    const [laptop, phone] = [device(), device()];
+    expect((await laptop("POST", "/api/login", { user })).status).toBe(200);
+    expect((await phone("POST", "/api/login", { user })).status).toBe(200);
+    const { sessions } = (await (await laptop("GET", "/api/sessions")).json()) as {
+      sessions: { id: string; current: boolean }[];
+    };
+    // Newest first: the phone logged in last.
+    expect(sessions.map((s) => s.current)).toEqual([false, true]);
+    expect((await laptop("DELETE", `/api/sessions/${sessions[0]!.id}`)).status).toBe(200);
+    expect((await laptop("DELETE", `/api/sessions/${sessions[0]!.id}`)).status).toBe(404);
+    expect(await (await phone("GET", "/api/me")).json()).toMatchObject({
+      user: null,
+      invalidReason: "revoked",
+    });
+    expect((await laptop("POST", "/api/sessions/revoke-others")).status).toBe(200);
+    expect(await (await laptop("GET", "/api/me")).json()).toMatchObject({ user });
+  });
+
   it("applies the request rules: 415, 403, 400", async () => {
     expect((await send("POST", "/api/login", "user=ada", { "content-type": "text/plain" })).status).toBe(415);
     expect((await send("POST", "/api/logout", undefined, { origin: "https://evil.example" })).status).toBe(

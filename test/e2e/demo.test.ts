@@ -179,6 +179,32 @@ if (executable === undefined && process.env.CI === "true") {
       assert.equal(await text(pageB, "user"), "anonymous");
     });
 
+    it('"Your devices": one browser ends the other from the panel; the other is logged out on its next request', async () => {
+      const [laptop, phone] = [await device(), await device()];
+      const { page: laptopPage } = await open(laptop);
+      const { page: phonePage } = await open(phone);
+      await logIn(phonePage, "devices-user");
+      await logIn(laptopPage, "devices-user");
+      // The laptop's panel lists both: newest (this device) first, each with an End button.
+      const items = laptopPage.locator("#devices li");
+      await items.nth(1).waitFor();
+      assert.equal(await items.count(), 2);
+      assert.match((await items.nth(0).textContent()) ?? "", /\(this device\)/);
+      assert.doesNotMatch((await items.nth(1).textContent()) ?? "", /this device/);
+      await laptopPage.screenshot({ path: `${SHOTS}devices.png`, fullPage: true });
+      const ended = laptopPage.waitForResponse(
+        (response) => response.url().includes("/api/sessions/") && response.request().method() === "DELETE",
+      );
+      await items.nth(1).locator("button.end").click();
+      assert.equal((await ended).status(), 200);
+      await laptopPage.waitForFunction(() => document.querySelectorAll("#devices li").length === 1);
+      const next = await meAfter(phonePage, () => phonePage.reload());
+      assert.deepEqual([next.user, next.invalidReason], [null, "revoked"]);
+      assert.equal(await text(phonePage, "user"), "anonymous");
+      assert.match((await text(phonePage, "reason")) ?? "", /^revoked/);
+      assert.equal((await meAfter(laptopPage, () => laptopPage.reload())).user, "devices-user");
+    });
+
     it("a session grown past one cookie with PUT /api/data still works, and shrinks back", async () => {
       const context = await device();
       const { page } = await open(context);

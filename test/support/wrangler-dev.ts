@@ -96,7 +96,11 @@ function snapshotConfig(dir: string): string {
 
 export async function startWranglerDev(options: WranglerDevOptions = {}): Promise<WranglerDev> {
   const persist = mkdtempSync(join(tmpdir(), "sealed-session-wrangler-"));
-  const vars = { SESSION_SECRETS: randomBytes(32).toString("base64url"), ...options.vars };
+  const vars = {
+    SESSION_SECRETS: randomBytes(32).toString("base64url"),
+    SESSION_NAMING_KEY: randomBytes(32).toString("base64url"),
+    ...options.vars,
+  };
   let config: string[];
   try {
     config = options.snapshot === false ? [] : [`--config=${snapshotConfig(persist)}`];
@@ -129,7 +133,9 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
   );
   let output = "";
   // wrangler lists the vars it was given: keep the secret's value out of anything we print.
-  const secretValues = vars.SESSION_SECRETS.split(",").filter((value) => value.trim() !== "");
+  const secretValues = [...vars.SESSION_SECRETS.split(","), vars.SESSION_NAMING_KEY].filter(
+    (value) => value.trim() !== "",
+  );
   const collect = (chunk: Buffer) => {
     let text = chunk.toString();
     for (const value of secretValues) text = text.replaceAll(value, "<SESSION_SECRETS>");

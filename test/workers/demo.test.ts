@@ -184,6 +184,80 @@ describe("logout is real (revocation on the SESSIONS KV)", () => {
   });
 });
 
+describe("your devices (the session registry, a Durable Object per user)", () => {
+  type Listed = {
+    sessions: { id: string; current: boolean; createdAt: number; lastSeenAt: number; label: string }[];
+  };
+  const login = async (c: ReturnType<typeof client>, user: string, userAgent: string) =>
+    c.send("POST", "/api/login", {
+      body: JSON.stringify({ user }),
+      headers: { "content-type": "application/json", origin: ORIGIN, "user-agent": userAgent },
+    });
+  const FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0";
+  const SAFARI =
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1";
+
+  it("lists the user's sessions newest first, ends one by handle (404 for another's), ends the others", async () => {
+    const user = `ada-${crypto.randomUUID().slice(0, 8)}`;
+    const [laptop, phone, tablet] = [client(), client(), client()];
+    expect((await login(laptop, user, FIREFOX)).status).toBe(200);
+    expect((await login(phone, user, SAFARI)).status).toBe(200);
+    expect((await login(tablet, user, FIREFOX)).status).toBe(200);
+    const listing = await laptop.send("GET", "/api/sessions");
+    expect(listing.status).toBe(200);
+    expect(listing.headers.get("cache-control")).toBe("private, no-store");
+    const { sessions } = (await listing.json()) as Listed;
+    expect(sessions.map((s) => [s.label, s.current])).toEqual([
+      ["Firefox on Linux", false],
+      ["Safari on iPhone", false],
+      ["Firefox on Linux", true],
+    ]);
+    for (const s of sessions)
+      expect(Object.keys(s).sort()).toEqual(["createdAt", "current", "id", "label", "lastSeenAt"]);
+    const phoneHandle = sessions[1]!.id;
+    const bob = client();
+    await login(bob, `bob-${crypto.randomUUID().slice(0, 8)}`, FIREFOX);
+    expect(
+      (await bob.send("DELETE", `/api/sessions/${phoneHandle}`, { headers: { origin: ORIGIN } })).status,
+    ).toBe(404);
+    expect(
+      (await laptop.send("DELETE", `/api/sessions/${phoneHandle}`, { headers: { origin: ORIGIN } })).status,
+    ).toBe(200);
+    expect(await phone.me()).toMatchObject({ user: null, invalidReason: "revoked" });
+    expect((await laptop.me()).user).toBe(user);
+    const others = await laptop.send("POST", "/api/sessions/revoke-others", { headers: { origin: ORIGIN } });
+    expect(await others.json()).toEqual({ ended: 1 });
+    expect(await tablet.me()).toMatchObject({ user: null, invalidReason: "revoked" });
+    expect(((await (await laptop.send("GET", "/api/sessions")).json()) as Listed).sessions).toHaveLength(1);
+  });
+
+  it("answers 401 when anonymous; SESSION_MAX_PER_USER ends the oldest session at login", async () => {
+    const anonymous = client();
+    for (const [method, path] of [
+      ["GET", "/api/sessions"],
+      ["DELETE", "/api/sessions/x"],
+      ["POST", "/api/sessions/revoke-others"],
+    ] as const) {
+      expect((await anonymous.send(method, path, { headers: { origin: ORIGIN } })).status).toBe(401);
+    }
+    const bindings = { ...env, SESSION_MAX_PER_USER: "2" };
+    const user = `grace-${crypto.randomUUID().slice(0, 8)}`;
+    const devices = [client(bindings), client(bindings), client(bindings)];
+    for (const device of devices) await login(device, user, FIREFOX);
+    expect(await devices[0]!.me()).toMatchObject({ user: null, invalidReason: "revoked" });
+    expect((await devices[2]!.me()).user).toBe(user);
+  });
+
+  it("log out everywhere ends every registered session at once", async () => {
+    const user = `linus-${crypto.randomUUID().slice(0, 8)}`;
+    const [one, two] = [client(), client()];
+    await login(one, user, FIREFOX);
+    await login(two, user, SAFARI);
+    expect((await one.send("POST", "/api/logout-all", { headers: { origin: ORIGIN } })).status).toBe(200);
+    expect(await two.me()).toMatchObject({ user: null, invalidReason: "revoked" });
+  });
+});
+
 describe("request rules", () => {
   it("a body that is not application/json is refused with 415", async () => {
     const { send } = client();
@@ -250,15 +324,20 @@ describe("configuration", () => {
       expect(page.status).toBe(500);
       expect(page.headers.get("content-type")).toMatch(/^text\/html/);
       expect(await page.text()).toContain("wrangler secret put SESSION_SECRETS");
-      const api = await client({ ...env, SESSION_SECRETS: " " }).send("GET", "/api/me");
-      expect(api.status).toBe(500);
-      expect(((await api.json()) as { error: string }).error).toContain("SESSION_SECRETS is not set");
-      expect(api.headers.getSetCookie()).toEqual([]);
+      for (const missing of [{ SESSION_SECRETS: " " }, { SESSION_NAMING_KEY: undefined }]) {
+        const api = await client({ ...env, ...missing }).send("GET", "/api/me");
+        expect(api.status).toBe(500);
+        const { error } = (await api.json()) as { error: string };
+        expect(error).toContain("SESSION_SECRETS or SESSION_NAMING_KEY is not set");
+        expect(error).toContain("wrangler secret put SESSION_NAMING_KEY");
+        expect(api.headers.getSetCookie()).toEqual([]);
+      }
     } finally {
       console.error = original;
     }
-    expect(logged.length).toBeGreaterThanOrEqual(2);
-    expect(logged[0]).toContain("SESSION_SECRETS is not set");
+    expect(logged.length).toBeGreaterThanOrEqual(3);
+    expect(logged[0]).toContain("SESSION_SECRETS or SESSION_NAMING_KEY is not set");
+    for (const line of logged) expect(line).not.toContain(env.SESSION_NAMING_KEY ?? "-");
   });
 
   it("a secret that is too short, or a bad lifetime, is a 500 that names the setting and not the value of a secret", async () => {

@@ -5,6 +5,8 @@ declare namespace Cloudflare {
     REVOCATIONS: DurableObjectNamespace<import("../../src/cloudflare/index.ts").SessionRevocations>;
     SESSION_REGISTRY: DurableObjectNamespace<import("../../src/cloudflare/index.ts").SessionRegistry>;
     SESSION_SECRETS?: string;
+    SESSION_NAMING_KEY?: string;
+    SESSION_MAX_PER_USER?: string;
     SESSION_MAX_AGE?: string;
     SESSION_IDLE_TIMEOUT?: string;
     TOKEN_SIGNING_KEYS?: string;
