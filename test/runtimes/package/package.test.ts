@@ -24,6 +24,8 @@ const subpaths = Object.keys(pkg.exports).filter((key) => key !== "./package.jso
 /** Entry points only npm offers, and why JSR cannot. */
 const NPM_ONLY: Record<string, string> = {
   "./workers": "it augments the global Cloudflare.Env type, and JSR refuses global augmentations",
+  "./express":
+    "it augments the global Express.Request type (req.session), and JSR refuses global augmentations",
 };
 const sourceOf = (subpath: string) =>
   subpath === "." ? "./src/index.ts" : `./src/${subpath.slice(2)}/index.ts`;

@@ -1,0 +1,64 @@
+// The Express adapter's tests again on the other runtimes: Node 20 (the machine's `node`, on the
+// built dist/ — the tests compiled to JavaScript), and Bun (on the sources, as Bun reads TypeScript).
+// `npm run test:frameworks` runs this file with the project's Node 24, which runs the tests itself.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readdirSync, rmSync } from "node:fs";
+import { basename, join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../../../", import.meta.url));
+const here = fileURLToPath(new URL(".", import.meta.url));
+const bin = (name: string) => join(root, "node_modules", ".bin", name);
+const self = basename(fileURLToPath(import.meta.url));
+const testFiles = readdirSync(here)
+  .filter((name) => name.endsWith(".test.ts") && name !== self)
+  .sort();
+
+function run(command: string, args: string[]) {
+  // Without NODE_TEST_CONTEXT: inherited, it makes the child report to this runner in its own
+  // protocol instead of printing results and exiting non-zero on a failure.
+  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+  const result = spawnSync(command, args, {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...env, NO_COLOR: "1" },
+    timeout: 300_000,
+  });
+  const output = `${result.stdout ?? ""}${result.stderr ?? ""}`;
+  return { status: result.status, output, error: result.error };
+}
+
+/** The runtime's own summary line(s), so the report says what ran. */
+const summary = (output: string) =>
+  output
+    .split("\n")
+    .filter((line) => /^(ℹ (tests|pass|fail)|\s*\d+ (pass|fail)\b|Ran \d+ tests)/.test(line))
+    .join("; ");
+
+test("on Node 20: the adapter's tests, compiled, against dist/", { timeout: 300_000 }, (t) => {
+  const node20 = "/usr/bin/node";
+  const version = run(node20, ["--version"]);
+  assert.match(version.output, /^v20\./, `${node20} should be Node 20 (${version.output.trim()})`);
+  const build = run(process.execPath, [bin("tsc"), "-p", "tsconfig.build.json"]);
+  assert.equal(build.status, 0, `the build failed:\n${build.output}`);
+  rmSync(join(root, "test-output", "express-node20"), { recursive: true, force: true });
+  const compile = run(process.execPath, [bin("tsc"), "-p", join(here, "tsconfig.node20.json")]);
+  assert.equal(compile.status, 0, `compiling the tests for Node 20 failed:\n${compile.output}`);
+  const compiled = join(root, "test-output", "express-node20", "test", "frameworks", "express");
+  const files = testFiles.map((name) => join(compiled, name.replace(/\.ts$/, ".js")));
+  const result = run(node20, ["--test", "--test-reporter=spec", "--test-concurrency=1", ...files]);
+  assert.equal(result.status, 0, `Node 20 failed:\n${result.output}`);
+  t.diagnostic(`node ${version.output.trim()}: ${summary(result.output)}`);
+});
+
+test("on Bun: the adapter's tests on the sources", { timeout: 300_000 }, (t) => {
+  const bun = bin("bun");
+  const version = run(bun, ["--version"]);
+  assert.equal(version.status, 0, `bun is missing: ${version.output}`);
+  const result = run(bun, ["test", "--timeout", "120000", ...testFiles.map((name) => join(here, name))]);
+  assert.equal(result.status, 0, `Bun failed:\n${result.output}`);
+  assert.match(result.output, / 0 fail/);
+  t.diagnostic(`bun ${version.output.trim()}: ${summary(result.output)}`);
+});
