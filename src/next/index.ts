@@ -207,4 +207,13 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-export type { CommitOptions, CommitResult, CookieSource, CookieStore, CookieToSet, Session, SessionsOptions };
+export type {
+  CommitOptions,
+  CommitResult,
+  CookieSource,
+  CookieStore,
+  CookieToSet,
+  Session,
+  Sessions,
+  SessionsOptions,
+};
