@@ -22,7 +22,8 @@ export default defineConfig({
         test: {
           name: "node",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/workers/**", "test/e2e/**", "test/runtimes/**"],
+          // test/frameworks: node:test files that build real apps (`npm run test:frameworks`).
+          exclude: ["test/workers/**", "test/e2e/**", "test/runtimes/**", "test/frameworks/**"],
         },
       },
       {
