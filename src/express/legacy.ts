@@ -218,17 +218,20 @@ export function legacyMigration<Data extends object>(
   };
 }
 
-/** GETDEL through whichever method the client has. */
+/**
+ * GETDEL through whichever method the client has. `getDel`/`getdel` first: node-redis and ioredis
+ * clients also have a `command` method, which sends Redis's COMMAND.
+ */
 function getDelOf(client: unknown): ((key: string) => Promise<unknown>) | undefined {
   const c = client as Partial<Record<"command" | "getDel" | "getdel", unknown>> | null | undefined;
-  if (typeof c?.command === "function") {
-    const command = c.command as (args: readonly string[]) => Promise<unknown>;
-    return (key) => command.call(c, ["GETDEL", key]);
-  }
   for (const name of ["getDel", "getdel"] as const) {
     const method = c?.[name];
     if (typeof method === "function")
       return (key) => (method as (key: string) => Promise<unknown>).call(c, key);
+  }
+  if (typeof c?.command === "function") {
+    const command = c.command as (args: readonly string[]) => Promise<unknown>;
+    return (key) => command.call(c, ["GETDEL", key]);
   }
   return undefined;
 }

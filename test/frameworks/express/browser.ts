@@ -2,6 +2,7 @@
  * A browser stand-in for the Express tests: real HTTP with `fetch`, redirects not followed, the
  * cookies kept in a jar that parses `Set-Cookie` on its own (test/support/http.ts).
  */
+import { fileURLToPath } from "node:url";
 import { Jar, type SetCookie } from "../../support/http.ts";
 
 export interface Answer {
@@ -50,4 +51,18 @@ export class Browser {
   get = (path: string) => this.request(path);
   post = (path: string, body?: unknown) => this.request(path, { method: "POST", body: body ?? {} });
   put = (path: string, body?: unknown) => this.request(path, { method: "PUT", body: body ?? {} });
+}
+
+/**
+ * How to run `examples/<name>` like the test itself runs: its TypeScript (Node 24, Bun) or its
+ * compiled JavaScript (Node 20), and on the sources when this test was started with the hook that
+ * maps "sealed-session" to them (test/runtimes/node-test/register.mjs), else on dist/.
+ */
+export function exampleCommand(name: string, testUrl: string): [string, string[]] {
+  const compiled = testUrl.endsWith(".js");
+  const file = fileURLToPath(new URL(`../../../examples/${name}.${compiled ? "js" : "ts"}`, testUrl));
+  const hook = process.execArgv.some((arg) => arg.includes("node-test/register.mjs"))
+    ? ["--import", "./test/runtimes/node-test/register.mjs"]
+    : [];
+  return [process.execPath, [...hook, file]];
 }

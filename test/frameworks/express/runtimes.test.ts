@@ -3,7 +3,7 @@
 // `npm run test:frameworks` runs this file with the project's Node 24, which runs the tests itself.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readdirSync, rmSync } from "node:fs";
+import { copyFileSync, readdirSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -47,6 +47,10 @@ test("on Node 20: the adapter's tests, compiled, against dist/", { timeout: 300_
   const compile = run(process.execPath, [bin("tsc"), "-p", join(here, "tsconfig.node20.json")]);
   assert.equal(compile.status, 0, `compiling the tests for Node 20 failed:\n${compile.output}`);
   const compiled = join(root, "test-output", "express-node20", "test", "frameworks", "express");
+  // tsc leaves plain JavaScript (the express-session app) where it is: copy it beside the tests.
+  for (const name of readdirSync(here).filter((name) => name.endsWith(".mjs"))) {
+    copyFileSync(join(here, name), join(compiled, name));
+  }
   const files = testFiles.map((name) => join(compiled, name.replace(/\.ts$/, ".js")));
   const result = run(node20, ["--test", "--test-reporter=spec", "--test-concurrency=1", ...files]);
   assert.equal(result.status, 0, `Node 20 failed:\n${result.output}`);
