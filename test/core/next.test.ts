@@ -1,6 +1,7 @@
 // sealed-session/next against Next's own classes, in-process: the cookie stores Next hands a Server
 // Component (sealed: `set` throws), a Server Action or Route Handler (mutable), and NextRequest /
 // NextResponse in the proxy. The real app, built and served, is in test/frameworks/next/.
+import { readFileSync } from "node:fs";
 import * as ironSession from "iron-session";
 import * as ironSessionV8 from "iron-session-v8";
 import { RequestCookies, ResponseCookies } from "next/dist/compiled/@edge-runtime/cookies/index.js";
@@ -296,4 +297,23 @@ describe("migrating from iron-session's getIronSession(await cookies(), …)", (
       expect(again.data).toEqual({ username: "ann", isLoggedIn: true });
     });
   }
+});
+
+describe("docs/next.md", () => {
+  it("quotes the example's files verbatim", () => {
+    const root = new URL("../../", import.meta.url);
+    const docs = readFileSync(new URL("docs/next.md", root), "utf8");
+    const quotes = [...docs.matchAll(/^```ts\n\/\/ (examples\/next-app\/\S+)\n([\s\S]*?)^```$/gm)];
+    expect(quotes.map((match) => match[1])).toEqual([
+      "examples/next-app/lib/session.ts",
+      "examples/next-app/app/actions.ts",
+      "examples/next-app/app/api/counter/route.ts",
+      "examples/next-app/proxy.ts",
+    ]);
+    for (const [, path = "", body] of quotes) {
+      expect(body, `${path} changed: copy it into docs/next.md again`).toBe(
+        readFileSync(new URL(path, root), "utf8"),
+      );
+    }
+  });
 });

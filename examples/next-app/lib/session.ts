@@ -7,8 +7,8 @@ export type Flash = { notice: string };
 
 // Real logout: a revoked cookie stops working even if someone kept a copy. A memory store suits one
 // long-lived `next start` process; use a shared store (KV, Redis, a database) with several. Next
-// bundles proxy.ts apart from the routes, and each bundle gets its own copy of this module, so the
-// one store is kept on globalThis.
+// bundles proxy.ts, the pages and the route handlers apart, each with its own copy of this module,
+// so the one store is kept on globalThis.
 const shared = globalThis as { sealedSessionRevocations?: RevocationStore };
 shared.sealedSessionRevocations ??= memoryRevocationStore();
 const revocation = shared.sealedSessionRevocations;

@@ -49,7 +49,7 @@ function inputsHash(dir: string): string {
 }
 
 export interface Build {
-  /** What `next build` printed; empty when an earlier build was reused. */
+  /** What `next build` printed (kept with the build, so a reused one still has it). */
   readonly log: string;
   readonly reused: boolean;
   readonly seconds: number;
@@ -59,9 +59,10 @@ export interface Build {
 export function buildOnce(dir = appDir): Build {
   const started = Date.now();
   const stamp = join(dir, ".next/sealed-session-inputs");
+  const logFile = join(dir, ".next/sealed-session-build.log");
   const hash = inputsHash(dir);
-  if (existsSync(stamp) && readFileSync(stamp, "utf8") === hash) {
-    return { log: "", reused: true, seconds: 0 };
+  if (existsSync(stamp) && readFileSync(stamp, "utf8") === hash && existsSync(logFile)) {
+    return { log: readFileSync(logFile, "utf8"), reused: true, seconds: 0 };
   }
   const result = spawnSync(process.execPath, [nextBin, "build", dir], {
     cwd: root,
@@ -71,6 +72,7 @@ export function buildOnce(dir = appDir): Build {
   });
   const log = `${result.stdout}${result.stderr}`;
   if (result.status !== 0) throw new Error(`next build failed (${result.status ?? result.signal}):\n${log}`);
+  writeFileSync(logFile, log);
   writeFileSync(stamp, hash);
   return { log, reused: false, seconds: (Date.now() - started) / 1000 };
 }

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createSessions, generateSecret } from "../../../src/index.ts";
-import { buildOnce, Jar, middlewareAppDir, type NextServer, startNext } from "./app.ts";
+import { type Build, buildOnce, Jar, middlewareAppDir, type NextServer, startNext } from "./app.ts";
 
 const SECRET = generateSecret();
 const OPTIONS = { secrets: SECRET, idleTimeout: 60 * 60 };
@@ -12,9 +12,10 @@ describe("the proxy helper in middleware.ts, edge runtime (a second next build)"
   timeout: 600_000,
 }, () => {
   let server: NextServer;
+  let build: Build;
 
   before(async () => {
-    const build = buildOnce(middlewareAppDir);
+    build = buildOnce(middlewareAppDir);
     console.log(
       build.reused ? "next build (middleware.ts): reused" : `next build (middleware.ts): ${build.seconds} s`,
     );
@@ -37,6 +38,12 @@ describe("the proxy helper in middleware.ts, edge runtime (a second next build)"
       idle: Number(/id="idle">([^<]*)</.exec(html)?.[1]),
     };
   };
+
+  it("was built with the installed SWC binary, downloading nothing, and Next warns middleware.ts is deprecated", () => {
+    assert.match(build.log, /\(Turbopack\)/);
+    assert.doesNotMatch(build.log, /download|installing|wasm|Failed to load SWC|registry/i);
+    assert.match(build.log, /The "middleware" file convention is deprecated/);
+  });
 
   it("runs in the edge runtime and forwards its refresh to the same request's Server Component", async () => {
     const earlier = createSessions({ ...OPTIONS, now: () => Date.now() - 20 * 60_000 });
