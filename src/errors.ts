@@ -13,7 +13,8 @@ export type ReasonCode =
   | "revoked"
   | "revocation_unavailable"
   | "too_large"
-  | "unsupported_version";
+  | "unsupported_version"
+  | "store_unavailable";
 
 export const REASON_CODES: readonly ReasonCode[] = [
   "malformed",
@@ -25,6 +26,7 @@ export const REASON_CODES: readonly ReasonCode[] = [
   "revocation_unavailable",
   "too_large",
   "unsupported_version",
+  "store_unavailable",
 ];
 
 export type ErrorCode =
@@ -36,7 +38,9 @@ export type ErrorCode =
   | "revocation_write_failed"
   | "login_unavailable"
   | "registry_unavailable"
-  | "committed";
+  | "committed"
+  | "store_write_failed"
+  | "store_conflict";
 
 export class SessionError extends Error {
   readonly code: ErrorCode;
@@ -161,5 +165,45 @@ export class SessionCommittedError extends SessionError {
       `sealed-session: cannot ${action} the session after the response has started (its cookie is ` +
         "already written); change it before res.send(), res.json(), res.redirect(), res.write() or pipe()",
     );
+  }
+}
+
+/**
+ * The server-side store could not record this request's change to a session (it failed, timed out,
+ * or the data grew past `store.maxBytes` — then `code` is `too_large`). `commit` wrote no cookie: the
+ * browser keeps its previous one, and nothing was lost silently. Answer 503 (or 413 for `too_large`).
+ */
+export class StoreWriteError extends SessionError {
+  declare readonly code: "store_write_failed" | "too_large";
+  /** For `too_large`: the bytes the data would take, and the limit. */
+  readonly bytes: number | undefined;
+  readonly limit: number | undefined;
+  constructor(cause: unknown, tooLarge?: { bytes: number; limit: number }) {
+    super(
+      tooLarge ? "too_large" : "store_write_failed",
+      tooLarge
+        ? `sealed-session: the session's data would take ${tooLarge.bytes} bytes in the store, more than ` +
+            `store.maxBytes (${tooLarge.limit}); store less`
+        : "sealed-session: the data store could not record the session's change; nothing was written",
+      { cause },
+    );
+    this.bytes = tooLarge?.bytes;
+    this.limit = tooLarge?.limit;
+  }
+}
+
+/**
+ * With `store.conflicts: "error"`: another request changed the same data since this one loaded it.
+ * Nothing was written. `paths` names the keys (never their values); reload and retry, or tell the user.
+ */
+export class StoreConflictError extends SessionError {
+  declare readonly code: "store_conflict";
+  readonly paths: readonly (readonly string[])[];
+  constructor(paths: readonly (readonly string[])[]) {
+    super(
+      "store_conflict",
+      `sealed-session: another request changed the same data first (${paths.length} path${paths.length === 1 ? "" : "s"}); nothing was written`,
+    );
+    this.paths = paths;
   }
 }

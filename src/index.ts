@@ -13,6 +13,8 @@ export {
   SessionDestroyedError,
   SessionError,
   SessionReadOnlyError,
+  StoreConflictError,
+  StoreWriteError,
   UnsealError,
 } from "./errors.ts";
 export type { SecretInput } from "./keyring.ts";
@@ -37,6 +39,7 @@ export {
   type SessionsOptions,
 } from "./session/manager.ts";
 export type { LoginOptions, RegenerateOptions, Session } from "./session/session.ts";
+export type { DataStore, StoreErrorEvent, StoreOptions } from "./store/types.ts";
 export {
   type ClaimValue,
   createTokens,

@@ -14,6 +14,8 @@ import { type ResolvedRegistry, registryRevocation, resolveRegistry } from "../r
 import type { RegistryOptions, RegistryStore } from "../registry/types.ts";
 import { type ResolvedRevocation, resolveRevocation } from "../revocation/policy.ts";
 import type { RevocationOptions, RevocationStore } from "../revocation/types.ts";
+import { type ResolvedStore, resolveStore } from "../store/policy.ts";
+import type { DataStore, StoreOptions } from "../store/types.ts";
 import type { SessionTokens } from "../token/session-tokens.ts";
 import type { Tokens } from "../token/types.ts";
 import { type CachePolicy, cachePolicy } from "./cache-control.ts";
@@ -57,6 +59,12 @@ export interface SessionsOptions {
    * `revoked`. With a registry, logged-in sessions are checked against it rather than `revocation`.
    */
   readonly registry?: RegistryStore | RegistryOptions;
+  /**
+   * A server-side store for session data (see docs/store.md): a session's data moves there when it
+   * outgrows the cookie (`mode: "auto"`), always (`"always"`), or when `session.useStore()` asks; the
+   * cookie then keeps only a small sealed pointer, and each commit sends a patch of what changed.
+   */
+  readonly store?: DataStore | StoreOptions;
   /** Called for every rejected cookie, with its reason. Never receives the token or the secrets. */
   readonly onInvalid?: (event: { reason: ReasonCode; cookie: string }) => void;
   /** Called when a session's cookies reach `cookie.warnAt` bytes. */
@@ -117,6 +125,7 @@ export interface ManagerState {
   readonly legacyIronUntil: number;
   readonly revocation: ResolvedRevocation | undefined;
   readonly registry: ResolvedRegistry | undefined;
+  readonly store: ResolvedStore | undefined;
   /** Session ids the registry said were live, with when (ms): reused for `checkEvery`. */
   readonly registryChecked: Lru<string, number>;
   readonly caching: CachePolicy;
@@ -215,6 +224,7 @@ export function configure(options: SessionsOptions): ManagerState {
   const iron = ironOf(options, formats);
   const revocation = resolveRevocation(options.revocation);
   const registry = resolveRegistry(options.registry);
+  const store = resolveStore(options.store, cookie.warnAt);
   const caching = cachePolicy(options.cacheControl);
   if (options.tokens !== undefined && typeof options.tokens?.create !== "function") {
     throw new ConfigError("`tokens` must come from sessionTokens({ issuer, audience, ... })");
@@ -258,6 +268,7 @@ export function configure(options: SessionsOptions): ManagerState {
     revocation,
     registry,
     registryChecked: new Lru(10_000),
+    store,
     caching,
     onInvalid: options.onInvalid,
     onLargeCookie: options.onLargeCookie,

@@ -2,16 +2,14 @@
  * `createSessions`: checks the options once (config.ts), then composes the load pipeline (load/)
  * and the commit pipeline (commit/). Each step lives in a file of its own; this file only wires them.
  */
-import { COOKIE_BYTES } from "../cookie/options.ts";
 import { ConfigError } from "../errors.ts";
-import { utf8 } from "../lib/bytes.ts";
 import type { SessionInfo } from "../registry/types.ts";
 import { RevocationWriteError } from "../revocation/policy.ts";
 import type { ClaimValue, IssuedToken, PublicJwks, Tokens, TokenVerification } from "../token/types.ts";
 import { serialize } from "./commit/decide.ts";
 import { type CommitOptions, type CommitResult, commitSession } from "./commit/index.ts";
 import { writeRevocation } from "./commit/revoke.ts";
-import { sealedLength } from "./commit/seal.ts";
+import { cookieBytes } from "./commit/seal.ts";
 import { configure, type ManagerState, type SessionsOptions } from "./config.ts";
 import { endOtherSessions, endSession, endSessions, listSessions } from "./devices.ts";
 import { encodeEnvelope } from "./envelope.ts";
@@ -138,12 +136,6 @@ async function revokeUser(state: ManagerState, userId: string, options: CommitOp
 
 /** Bytes of cookie (names and values) a commit would write now, from lengths alone: no crypto. */
 function estimateSize(state: ManagerState, session: Session<object, object>): number {
-  const { cookie } = state;
   const { dataJson, flashJson } = serialize(session);
-  const bytes = utf8.encode(encodeEnvelope(session._envelope, dataJson, flashJson)).length;
-  const tokenLength = sealedLength(state, bytes);
-  if (tokenLength + cookie.name.length <= COOKIE_BYTES) return tokenLength + cookie.name.length;
-  const perChunk = COOKIE_BYTES - (cookie.name.length + 2);
-  const count = Math.ceil((tokenLength + 2) / perChunk);
-  return tokenLength + 2 + count * (cookie.name.length + 2);
+  return cookieBytes(state, encodeEnvelope(session._envelope, dataJson, flashJson));
 }

@@ -100,6 +100,12 @@ export class Session<
   _label: string | undefined;
   /** @internal the request's User-Agent, kept only to label a registry entry. */
   _userAgent: string | null = null;
+  /** @internal the session id the store record belongs to (set at load, and after each store write). */
+  _storeOwner: string | undefined;
+  /** @internal the data as the store holds it (JSON text), to compute this request's patch. */
+  _storeBase: string | undefined;
+  /** @internal `useStore()` was called: move the data to the store on commit. */
+  _pinned = false;
   #isNew: boolean;
 
   /** @internal use `sessions.load(request)`. */
@@ -180,6 +186,31 @@ export class Session<
     const idle = this._context.idleTimeout;
     if (idle === undefined) return undefined;
     return Math.min(this.expiresAt, this._envelope.issuedAt + this._envelope.seen * 1000 + idle * 1000);
+  }
+
+  /**
+   * Where the data lives: `"cookie"`, or `"store"` once it moved to the server-side store (or
+   * `useStore()` asked for it). Moving is one-way.
+   */
+  get storedIn(): "cookie" | "store" {
+    return this._envelope.store !== undefined || this._pinned ? "store" : "cookie";
+  }
+
+  /**
+   * Keeps this session's data in the server-side store from now on (`store` option): for data that
+   * concurrent requests change, such as a cart — each commit then sends only what it changed. The
+   * session gets a new id on the commit that moves it, and the old id is revoked.
+   */
+  useStore(): void {
+    this.#assertUsable("move to the store");
+    this._pinned = true;
+  }
+
+  /** @internal a new id for the same session (its data moves to the store): the old id ends. */
+  _rekey(): void {
+    this.#end();
+    this._envelope = { ...this._envelope, id: newSessionId() };
+    this._idExposed = false;
   }
 
   /** False for a browser-session cookie (no Max-Age). */

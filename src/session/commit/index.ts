@@ -1,7 +1,9 @@
 /**
- * Committing a session, in steps: decide → revocation writes → seal → cookies. This composes the
- * steps (each in a file of its own) and keeps the session and the token cache in step with what the
- * response now tells the browser.
+ * Committing a session, in steps: decide → plan the store (a session that moves there gets a new id)
+ * → registry → store writes → revocation writes → seal → cookies. This composes the steps (each in a
+ * file of its own) and keeps the session and the token cache in step with what the response now tells
+ * the browser. Writes that a new cookie depends on (a login's registration, a store patch) come first
+ * and throw on failure, so no cookie ever runs ahead of the state behind it.
  */
 import type { RevocationWriteError, WaitUntil } from "../../revocation/policy.ts";
 import type { ManagerState } from "../config.ts";
@@ -12,6 +14,7 @@ import { decide } from "./decide.ts";
 import { syncRegistry } from "./registry.ts";
 import { revokeEnded } from "./revoke.ts";
 import { sealEnvelope } from "./seal.ts";
+import { deleteStored, planStore, syncStore } from "./store.ts";
 
 export interface CommitOptions {
   /** `ctx.waitUntil` (bound) where the runtime has one: a failed revocation write is retried there. */
@@ -51,19 +54,28 @@ export async function commitSession(
       clearSessionCookies(state, new Set([state.cookie.name, ...session._present]), headers);
       const ended = session._ended.splice(0);
       const registry = await syncRegistry(state, session, ended, now, options.waitUntil);
+      const stored = await deleteStored(state, session, now, options.waitUntil);
       const revocation = await revokeEnded(state, ended, true, options.waitUntil);
-      return result(registry.error ?? revocation);
+      return result(registry.error ?? stored ?? revocation);
     }
   }
+  // A session that moves to the store now gets its new id here, before anything is written.
+  planStore(state, session, decision.dataJson, decision.flashJson);
   // A replaced id's token must not come back from the cache.
   if (session._ended.length > 0) state.tokens.delete(session._token);
   const ended = session._ended.splice(0);
   // Registry first: a login it cannot record throws here, before any cookie says otherwise.
   const registry = await syncRegistry(state, session, ended, now, options.waitUntil);
-  if (registry.ended) {
-    // Ended elsewhere while this request ran (regenerate found no entry): the session is over.
+  const stored = registry.ended ? undefined : await syncStore(state, session, decision.dataJson, now);
+  if (registry.ended || stored?.ended) {
+    // Ended elsewhere while this request ran (its registry entry or store record is gone): it is over.
     state.tokens.delete(session._token);
     clearSessionCookies(state, new Set([state.cookie.name, ...session._present]), headers);
+    return result(registry.error);
+  }
+  if (stored?.leave) {
+    // An idle refresh the store could not record: keep the cookie as it is, the session as it was.
+    if (session._present.length > 0) state.caching.depends(headers);
     return result(registry.error);
   }
   const revoked = await revokeEnded(state, ended, false, options.waitUntil);

@@ -4,7 +4,9 @@
  */
 import { sealIron } from "../../codec/iron.ts";
 import { sealJwe } from "../../codec/jwe.ts";
+import { COOKIE_BYTES } from "../../cookie/options.ts";
 import { IRON_SALT_BYTES } from "../../keyring.ts";
+import { utf8 } from "../../lib/bytes.ts";
 import type { ManagerState } from "../config.ts";
 
 export async function sealEnvelope(state: ManagerState, body: string): Promise<string> {
@@ -31,4 +33,14 @@ export function sealedLength(state: ManagerState, plaintextBytes: number): numbe
   return (
     7 + kid.length + 1 + salt + 1 + 22 + 1 + b64len(cipher) + 2 + salt + 1 + 43 + state.ironSuffix.length
   );
+}
+
+/** Bytes of cookie (names and values, chunks included) that sealing `body` would write. No crypto. */
+export function cookieBytes(state: ManagerState, body: string): number {
+  const { cookie } = state;
+  const tokenLength = sealedLength(state, utf8.encode(body).length);
+  if (tokenLength + cookie.name.length <= COOKIE_BYTES) return tokenLength + cookie.name.length;
+  const perChunk = COOKIE_BYTES - (cookie.name.length + 2);
+  const count = Math.ceil((tokenLength + 2) / perChunk);
+  return tokenLength + 2 + count * (cookie.name.length + 2);
 }

@@ -1,6 +1,7 @@
 /**
  * Loading a session, in steps: read the cookie → open it → accept the envelope → check the registry
- * (logged-in sessions, when one is configured) or revocation.
+ * (logged-in sessions, when one is configured) or revocation → read the data from the store (sessions
+ * whose data lives there).
  * Each step is a function of the manager's state in a file of its own; this composes them and turns
  * every refusal into a new anonymous session with its reason — `load` never throws.
  */
@@ -10,6 +11,7 @@ import type { ManagerState } from "../config.ts";
 import { FLAG_REGISTERED } from "../envelope.ts";
 import { Session } from "../session.ts";
 import { type Accepted, acceptEnvelope } from "./accept.ts";
+import { loadStoredData } from "./data.ts";
 import { openCookie } from "./open.ts";
 import { checkRegistry } from "./registry.ts";
 import { checkRevocation } from "./revocation.ts";
@@ -48,6 +50,21 @@ export async function loadSession<Data extends object, Flash extends object>(
     state.tokens.delete(read.token);
     return fresh(state, read.present, "revoked", headers);
   }
+  let storedJson: string | undefined;
+  if (envelope.store !== undefined) {
+    const stored = await loadStoredData(state, envelope, now);
+    if (stored === "unavailable") {
+      const session = fresh<Data, Flash>(state, read.present, "store_unavailable", headers);
+      session._readOnly = true;
+      return session;
+    }
+    if (stored === "revoked") {
+      state.tokens.delete(read.token);
+      return fresh(state, read.present, "revoked", headers);
+    }
+    envelope.data = stored.data;
+    storedJson = stored.json;
+  }
 
   const session = new Session<Data, Flash>(state.context, envelope, {
     isNew: false,
@@ -58,6 +75,10 @@ export async function loadSession<Data extends object, Flash extends object>(
   session._token = read.token;
   session._arrivedBytes = read.bytes;
   session._userAgent = userAgent;
+  if (storedJson !== undefined) {
+    session._storeOwner = envelope.id;
+    session._storeBase = storedJson;
+  }
   if (state.registry && envelope.userId !== null) {
     session._registeredId = envelope.id;
     // Adopted now: say so in the cookie, so later requests check rather than adopt.

@@ -1,0 +1,367 @@
+/**
+ * Conformance kit, the data store through the session manager: spill-over and its one-way move, what
+ * each request costs in store calls (counted, not timed), patches that let concurrent requests all land,
+ * login/regenerate moving the record, destroy, limits and failures. `managerStore(t, factory, label)`
+ * runs against any backend with atomic patches.
+ */
+import assert from "node:assert/strict";
+import {
+  createSessions,
+  generateSecret,
+  memoryRevocationStore,
+  type Session,
+  type Sessions,
+  type SessionsOptions,
+  StoreConflictError,
+  StoreWriteError,
+} from "sealed-session";
+import type { DataStore } from "sealed-session/store";
+import type { Suite } from "../harness.ts";
+import { clock, Jar } from "../support/http.ts";
+import type { DataStoreFactory } from "./data-store.ts";
+
+const secrets = generateSecret();
+type Data = { cart?: Record<string, number>; blob?: string; n?: number; note?: string };
+type Manager = Sessions<Data, Record<string, unknown>>;
+
+/** Counts every call a manager makes to the store, by method. */
+function counting(store: DataStore) {
+  const calls: Record<string, number> = {};
+  const counted = new Proxy(store, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        calls[String(name)] = (calls[String(name)] ?? 0) + 1;
+        return value.apply(target, args);
+      };
+    },
+  });
+  return {
+    store: counted,
+    calls,
+    reset: () => {
+      for (const name of Object.keys(calls)) delete calls[name];
+    },
+  };
+}
+
+function manager(
+  store: DataStore,
+  options: Partial<SessionsOptions> & { mode?: "auto" | "always"; conflicts?: "error" } = {},
+) {
+  const { mode, conflicts, ...rest } = options;
+  return createSessions<Data>({
+    secrets,
+    maxAge: 3600,
+    store: { store, mode, conflicts, timeout: 60_000 },
+    ...rest,
+  }) as Manager;
+}
+
+async function visit(sessions: Manager, jar: Jar, act?: (session: Session<Data>) => void | Promise<void>) {
+  const session = await sessions.load(jar.request());
+  await act?.(session);
+  const headers = new Headers();
+  const result = await sessions.commit(session, headers);
+  return { session, result, headers, written: jar.apply(headers) };
+}
+
+function copy(jar: Jar): Jar {
+  const stolen = new Jar();
+  for (const name of jar.names()) stolen.set(name, jar.get(name) ?? "");
+  return stolen;
+}
+
+/** Random base64url text: incompressible, so it grows the session byte for byte. */
+function noise(length: number): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/[+/=]/g, "x")
+    .slice(0, length);
+}
+
+const cookieBytes = (headers: Headers) =>
+  headers
+    .getSetCookie()
+    .map((line) => line.slice(0, line.indexOf(";")))
+    .reduce((sum, pair) => sum + pair.length, 0);
+
+export function managerStore(t: Suite, makeStore: DataStoreFactory, label: string): void {
+  t.test(`${label}: a small session stays in the cookie and never touches the store`, async () => {
+    const counted = counting(await makeStore());
+    const sessions = manager(counted.store);
+    const jar = new Jar();
+    await visit(sessions, jar, (s) => {
+      s.data.n = 1;
+    });
+    const { session } = await visit(sessions, jar, (s) => {
+      s.data.n = 2;
+    });
+    assert.equal(session.storedIn, "cookie");
+    assert.deepEqual(counted.calls, {});
+  });
+
+  t.test(
+    `${label}: past spillAt it moves to the store for good, with a new id; the old cookie cannot fork it`,
+    async () => {
+      const revocation = memoryRevocationStore();
+      const sessions = manager(await makeStore(), { revocation });
+      const jar = new Jar();
+      const small = await visit(sessions, jar, (s) => {
+        s.login("ada");
+        s.data.note = "small";
+      });
+      const before = copy(jar);
+      const blob = noise(60_000);
+      const moved = await visit(sessions, jar, (s) => {
+        s.data.blob = blob;
+      });
+      assert.equal(moved.session.storedIn, "store");
+      assert.notEqual(moved.session.id, small.session.id, "a new id");
+      assert.ok(cookieBytes(moved.headers) < 1024, `${cookieBytes(moved.headers)} bytes of cookie`);
+      const again = await visit(sessions, jar);
+      assert.equal(again.session.data.blob, blob);
+      assert.equal(again.session.data.note, "small");
+      assert.equal(again.session.userId, "ada");
+      assert.equal((await sessions.load(before.request())).invalidReason, "revoked", "the pre-move copy");
+      // One-way: shrinking keeps it in the store.
+      const shrunk = await visit(sessions, jar, (s) => {
+        delete s.data.blob;
+      });
+      assert.equal(shrunk.session.storedIn, "store");
+    },
+  );
+
+  t.test(
+    `${label}: counted: unchanged 1 read and 0 writes; changed 1 read and 1 patch; idle refresh 1 read and 1 touch`,
+    async () => {
+      const time = clock();
+      const counted = counting(await makeStore());
+      const sessions = manager(counted.store, { mode: "always", idleTimeout: 600, now: time.now });
+      const jar = new Jar();
+      await visit(sessions, jar, (s) => {
+        s.data.cart = { book: 1 };
+      });
+      assert.deepEqual(counted.calls, { create: 1 });
+      counted.reset();
+      const { written } = await visit(sessions, jar);
+      assert.deepEqual(counted.calls, { get: 1 }, "unchanged");
+      assert.deepEqual(written, []);
+      counted.reset();
+      await visit(sessions, jar, (s) => {
+        s.data.cart = { ...s.data.cart, pen: 2 };
+      });
+      assert.deepEqual(counted.calls, { get: 1, patch: 1 }, "changed");
+      counted.reset();
+      time.advance(120); // past refreshAfter (idleTimeout / 10)
+      const refreshed = await visit(sessions, jar);
+      assert.deepEqual(counted.calls, { get: 1, touch: 1 }, "idle refresh");
+      assert.equal(refreshed.written.length, 1);
+    },
+  );
+
+  t.test(`${label}: mode "always" and useStore() keep data in the store from the first write`, async () => {
+    const always = manager(await makeStore(), { mode: "always" });
+    const jar = new Jar();
+    assert.equal((await visit(always, jar)).written.length, 0, "an untouched new session writes nothing");
+    const { session } = await visit(always, jar, (s) => {
+      s.data.n = 1;
+    });
+    assert.equal(session.storedIn, "store");
+    const pinned = manager(await makeStore());
+    const other = new Jar();
+    const first = await visit(pinned, other, (s) => {
+      s.data.cart = { book: 1 };
+      s.useStore();
+    });
+    assert.equal(first.session.storedIn, "store");
+    assert.deepEqual((await visit(pinned, other)).session.data.cart, { book: 1 });
+  });
+
+  t.test(
+    `${label}: 20 concurrent requests adding distinct cart lines with one cookie: 20 lines`,
+    async () => {
+      const sessions = manager(await makeStore());
+      const jar = new Jar();
+      await visit(sessions, jar, (s) => {
+        s.data.cart = {};
+        s.useStore();
+      });
+      // Twenty requests in flight with the same cookie, each adding its own line.
+      await Promise.all(
+        Array.from({ length: 20 }, async (_, i) => {
+          const session = await sessions.load(jar.request());
+          session.data.cart = { ...session.data.cart, [`sku-${i}`]: i + 1 };
+          await sessions.commit(session, new Headers());
+        }),
+      );
+      const cart = (await visit(sessions, jar)).session.data.cart ?? {};
+      assert.equal(Object.keys(cart).length, 20);
+      assert.equal(cart["sku-19"], 20);
+    },
+  );
+
+  t.test(
+    `${label}: the same path changed by two requests: last write wins, or a conflict error when asked`,
+    async () => {
+      for (const conflicts of [undefined, "error"] as const) {
+        const sessions = manager(await makeStore(), { mode: "always", conflicts });
+        const jar = new Jar();
+        await visit(sessions, jar, (s) => {
+          s.data.cart = { book: 1 };
+        });
+        const [first, second] = [await sessions.load(jar.request()), await sessions.load(jar.request())];
+        first.data.cart = { book: 2 };
+        second.data.cart = { book: 3 };
+        await sessions.commit(first, new Headers());
+        if (conflicts === undefined) {
+          await sessions.commit(second, new Headers());
+          assert.deepEqual((await visit(sessions, jar)).session.data.cart, { book: 3 });
+        } else {
+          const headers = new Headers();
+          await assert.rejects(sessions.commit(second, headers), (error: unknown) => {
+            assert.ok(error instanceof StoreConflictError);
+            assert.deepEqual(error.paths, [["cart", "book"]]);
+            assert.ok(!error.message.includes("book"), "no keys or values in the message");
+            return true;
+          });
+          assert.deepEqual(headers.getSetCookie(), []);
+          assert.deepEqual((await visit(sessions, jar)).session.data.cart, { book: 2 });
+        }
+      }
+    },
+  );
+
+  t.test(
+    `${label}: login and regenerate move the record to the new id at once; the old cookie is refused`,
+    async () => {
+      const sessions = manager(await makeStore(), { mode: "always" });
+      const jar = new Jar();
+      await visit(sessions, jar, (s) => {
+        s.data.cart = { book: 1 };
+      });
+      for (const change of [
+        (s: Session<Data>) => s.login("ada"),
+        (s: Session<Data>) => s.regenerate({ keep: true }),
+      ]) {
+        const before = copy(jar);
+        await visit(sessions, jar, change);
+        assert.equal(
+          (await sessions.load(before.request())).invalidReason,
+          "revoked",
+          "no window where both work",
+        );
+        const { session } = await visit(sessions, jar);
+        assert.deepEqual(session.data.cart, { book: 1 }, "the cart survives");
+        assert.equal(session.userId, "ada");
+      }
+    },
+  );
+
+  t.test(
+    `${label}: destroy deletes the record: a cookie replayed after it is revoked, never an empty session`,
+    async () => {
+      const sessions = manager(await makeStore(), { mode: "always" });
+      const jar = new Jar();
+      await visit(sessions, jar, (s) => {
+        s.login("ada");
+        s.data.n = 1;
+      });
+      const stolen = copy(jar);
+      await visit(sessions, jar, (s) => s.destroy());
+      const replay = await sessions.load(stolen.request());
+      assert.equal(replay.invalidReason, "revoked");
+      assert.equal(replay.userId, undefined);
+    },
+  );
+
+  t.test(
+    `${label}: data past store.maxBytes is a StoreWriteError (too_large) at commit, and no cookie`,
+    async () => {
+      const sessions = createSessions<Data>({
+        secrets,
+        store: { store: await makeStore(), maxBytes: 4096 },
+      }) as Manager;
+      const session = await sessions.load(new Request("https://example.com/"));
+      session.data.blob = noise(8000);
+      const headers = new Headers();
+      await assert.rejects(sessions.commit(session, headers), (error: unknown) => {
+        assert.ok(error instanceof StoreWriteError);
+        assert.equal(error.code, "too_large");
+        assert.equal(error.limit, 4096);
+        return true;
+      });
+      assert.deepEqual(headers.getSetCookie(), []);
+    },
+  );
+
+  t.test(
+    `${label}: a store that fails or hangs: reads fail closed (store_unavailable), writes throw, no cookie moves`,
+    async () => {
+      const real = await makeStore();
+      let mode: "ok" | "throw" | "hang" = "ok";
+      const faulty = new Proxy(real, {
+        get(target, name, receiver) {
+          const value = Reflect.get(target, name, receiver);
+          if (typeof value !== "function") return value;
+          return (...args: unknown[]) =>
+            mode === "throw"
+              ? Promise.reject(new Error("store down"))
+              : mode === "hang"
+                ? new Promise(() => {})
+                : value.apply(target, args);
+        },
+      });
+      const events: string[] = [];
+      const sessions = createSessions<Data>({
+        secrets,
+        store: {
+          store: faulty,
+          mode: "always",
+          timeout: 50,
+          onStoreError: (event) => void events.push(`${event.operation}:${event.kind}`),
+        },
+      }) as Manager;
+      const jar = new Jar();
+      await visit(sessions, jar, (s) => {
+        s.login("ada");
+        s.data.n = 1;
+      });
+      const cookie = jar.header;
+      for (const failure of ["throw", "hang"] as const) {
+        mode = failure;
+        const { session, written } = await visit(sessions, jar, (s) => {
+          s.data.n = 2;
+        });
+        assert.equal(session.invalidReason, "store_unavailable");
+        assert.equal(session.readOnly, true);
+        assert.equal(session.userId, undefined);
+        assert.deepEqual(written, []);
+      }
+      assert.deepEqual(events, ["get:error", "get:timeout"]);
+      mode = "ok";
+      const session = await sessions.load(jar.request());
+      assert.equal(session.data.n, 1, "the outage lost nothing");
+      session.data.n = 3;
+      mode = "throw";
+      const headers = new Headers();
+      await assert.rejects(sessions.commit(session, headers), { code: "store_write_failed" });
+      assert.deepEqual(headers.getSetCookie(), []);
+      assert.equal(jar.header, cookie);
+    },
+  );
+
+  t.test(`${label}: adding a store to a running app logs nobody out`, async () => {
+    const before = createSessions<Data>({ secrets, maxAge: 3600 }) as Manager;
+    const jar = new Jar();
+    await visit(before, jar, (s) => {
+      s.login("ada");
+      s.data.cart = { book: 1 };
+    });
+    const sessions = manager(await makeStore());
+    const { session } = await visit(sessions, jar);
+    assert.equal(session.userId, "ada");
+    assert.deepEqual(session.data.cart, { book: 1 });
+  });
+}
