@@ -101,10 +101,12 @@ describe("sealed-session/next in examples/next-app (next build, next start)", { 
     return lines;
   }
 
-  it("the build used the installed SWC binary (Turbopack) and downloaded nothing", () => {
+  it("the build used the installed SWC binary (Turbopack), type-checked the app, and downloaded nothing", () => {
     assert.match(build.log, /Next\.js 16\.\d+\.\d+ \(Turbopack\)/);
     assert.doesNotMatch(build.log, /download|installing|wasm|Failed to load SWC|registry/i);
     assert.match(build.log, /Proxy \(Middleware\)/);
+    // Next's own type check ran (TypeScript 7, through its CLI), against Next's real types.
+    assert.match(build.log, /Finished TypeScript/);
   });
 
   it("login through a Server Action: the Server Component shows the user, a Route Handler reads the flash once", async () => {
