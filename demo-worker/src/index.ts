@@ -72,4 +72,4 @@ app.onError((error, c) => {
 export default app;
 
 // Durable Object classes bound in wrangler.toml must be exports of the main module.
-export { SessionRegistry, SessionRevocations } from "sealed-session/cloudflare";
+export { SessionDataStore, SessionRegistry, SessionRevocations } from "sealed-session/cloudflare";

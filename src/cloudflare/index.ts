@@ -8,3 +8,5 @@ export { SessionRegistry } from "./registry-object.ts";
 export { type DurableObjectRegistryOptions, durableObjectRegistry } from "./registry-store.ts";
 export { SessionRevocations } from "./revocation-object.ts";
 export { type DurableObjectRevocationOptions, durableObjectRevocationStore } from "./revocation-store.ts";
+export { durableObjectStore } from "./store-client.ts";
+export { SessionDataStore } from "./store-object.ts";

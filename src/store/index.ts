@@ -3,6 +3,7 @@
  * store as `createSessions({ store })`. Backends: memory here; Durable Objects in
  * `sealed-session/cloudflare`; Workers KV (single writer only), Redis and Deno KV alongside.
  */
+export { type KvStoreBindingLike, type KvStoreOptions, kvStore } from "./kv.ts";
 export { type MemoryStoreOptions, memoryStore } from "./memory.ts";
 export { applyPatch, canonical, diff, type Patch, type Path } from "./patch.ts";
 export type {

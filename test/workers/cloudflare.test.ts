@@ -7,15 +7,25 @@ import { ConfigError, createSessions, generateSecret, type RevocationStore } fro
 import {
   durableObjectRegistry,
   durableObjectRevocationStore,
+  durableObjectStore,
+  SessionDataStore,
   SessionRegistry,
   SessionRevocations,
 } from "sealed-session/cloudflare";
+import { kvStore } from "sealed-session/store";
 import { describe, expect, it } from "vitest";
 import worker from "../../examples/worker-do-revocation.ts";
 import { migrate } from "../../src/cloudflare/schema.ts";
 import type { Suite } from "../harness.ts";
 import { Jar } from "../support/http.ts";
-import { managerRegistry, managerRevocation, registryConformance, revocationConformance } from "./kit.ts";
+import {
+  dataStoreConformance,
+  managerRegistry,
+  managerRevocation,
+  managerStore,
+  registryConformance,
+  revocationConformance,
+} from "./kit.ts";
 
 const suite: Suite = { test: (name, fn) => it(name, fn) };
 const namingKey = generateSecret();
@@ -247,5 +257,62 @@ describe("durableObjectRegistry", () => {
   it("refuses a missing binding or a short naming key at start-up", () => {
     expect(() => durableObjectRegistry(undefined as never, { namingKey })).toThrow(TypeError);
     expect(() => durableObjectRegistry(env.SESSION_REGISTRY, { namingKey: "short" })).toThrow(ConfigError);
+  });
+});
+
+describe("conformance: the Durable Object data store", () => {
+  dataStoreConformance(suite, () => durableObjectStore(env.SESSION_DATA), "durable object store");
+  managerStore(suite, () => durableObjectStore(env.SESSION_DATA), "durable object store");
+});
+
+describe("conformance: the Workers KV data store (single writer: no concurrency cases)", () => {
+  dataStoreConformance(suite, () => kvStore(env.SESSIONS, { prefix: `t-${unique()}:` }), "kv data store", {
+    atomic: false,
+  });
+});
+
+describe("durableObjectStore", () => {
+  it("one object per record, named by its random key; an alarm deletes it once its session expired", async () => {
+    const store = durableObjectStore(env.SESSION_DATA);
+    const key = unique();
+    const now = Date.now();
+    await store.create(
+      key,
+      { sessionId: unique(), data: '{"cart":{}}', expiresAt: now },
+      { now, maxBytes: 65_536 },
+    );
+    const stub = env.SESSION_DATA.getByName(`d:${key}`);
+    const rows = () =>
+      runInDurableObject(stub, (instance, state) => {
+        expect(instance).toBeInstanceOf(SessionDataStore);
+        return state.storage.sql.exec("SELECT session_id FROM _ss_record").toArray().length;
+      });
+    expect(await rows()).toBe(1);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await rows()).toBe(0);
+    expect(await store.get(key, { now })).toBeNull();
+  });
+
+  it("20 concurrent cart lines from one cookie all land (the issue's concurrency case, in workerd)", async () => {
+    const sessions = createSessions<{ cart?: Record<string, number> }>({
+      secrets: generateSecret(),
+      store: durableObjectStore(env.SESSION_DATA),
+    });
+    const jar = new Jar();
+    const first = await sessions.load(jar.request());
+    first.data.cart = {};
+    first.useStore();
+    const headers = new Headers();
+    await sessions.commit(first, headers);
+    jar.apply(headers);
+    await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const session = await sessions.load(jar.request());
+        session.data.cart = { ...session.data.cart, [`sku-${i}`]: 1 };
+        await sessions.commit(session, new Headers());
+      }),
+    );
+    const cart = (await sessions.load(jar.request())).data.cart ?? {};
+    expect(Object.keys(cart).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `sku-${i}`).sort());
   });
 });

@@ -4,6 +4,7 @@ declare namespace Cloudflare {
     SESSIONS: KVNamespace;
     REVOCATIONS: DurableObjectNamespace<import("../../src/cloudflare/index.ts").SessionRevocations>;
     SESSION_REGISTRY: DurableObjectNamespace<import("../../src/cloudflare/index.ts").SessionRegistry>;
+    SESSION_DATA: DurableObjectNamespace<import("../../src/cloudflare/index.ts").SessionDataStore>;
     SESSION_SECRETS?: string;
     SESSION_NAMING_KEY?: string;
     SESSION_MAX_PER_USER?: string;

@@ -4,6 +4,7 @@
 /// <reference types="vite/client" />
 import type { RevocationStore } from "sealed-session";
 import type { RegistryStore } from "sealed-session/registry";
+import type { DataStore } from "sealed-session/store";
 import type { Suite } from "../harness.ts";
 
 export type StoreFactory = (now: () => number) => RevocationStore | Promise<RevocationStore>;
@@ -15,8 +16,16 @@ export type FaultyStoreFactory = (
 ) => RevocationStore;
 
 export type RegistryFactory = () => RegistryStore | Promise<RegistryStore>;
+export type DataStoreFactory = () => DataStore | Promise<DataStore>;
 
 interface Kit {
+  dataStoreConformance: (
+    t: Suite,
+    factory: DataStoreFactory,
+    label: string,
+    capabilities?: { atomic?: boolean },
+  ) => void;
+  managerStore: (t: Suite, factory: DataStoreFactory, label: string) => void;
   registryConformance: (t: Suite, factory: RegistryFactory, label: string) => void;
   managerRegistry: (t: Suite, factory: RegistryFactory, label: string) => void;
   revocationConformance: (t: Suite, factory: StoreFactory, label: string) => void;
@@ -39,3 +48,5 @@ export const unconfirmedWrites = find("unconfirmedWrites");
 export const managerUnconfirmed = find("managerUnconfirmed");
 export const registryConformance = find("registryConformance");
 export const managerRegistry = find("managerRegistry");
+export const dataStoreConformance = find("dataStoreConformance");
+export const managerStore = find("managerStore");
