@@ -12,7 +12,8 @@ export interface ReadCookie {
   readonly bytes: number;
 }
 
-const CHUNK_HEAD = /^([2-9]):/;
+/** `<n>:`, or `<n>%3A` as frameworks that percent-encode every cookie value (Next.js) write it. */
+const CHUNK_HEAD = /^([2-9])(?::|%3[aA])/;
 
 /**
  * Reads a session's cookie, joining chunks `<name>.0 … <name>.<n-1>`. The first chunk starts

@@ -4,6 +4,13 @@ import { COOKIE_BYTES, type ResolvedCookie } from "./options.ts";
 
 const verbatim = (value: string) => value;
 
+/** Room chunk 0 keeps for its `<n>:` head, even percent-encoded (`<n>%3A`). */
+const HEAD_ROOM = 4;
+
+/** Cookies a token needs when each carries `perChunk` characters and chunk 0 its head. */
+export const chunkCount = (tokenLength: number, perChunk: number): number =>
+  Math.ceil((tokenLength + HEAD_ROOM) / perChunk);
+
 function attributes(cookie: ResolvedCookie) {
   return {
     path: cookie.path,
@@ -32,14 +39,15 @@ export function splitToken(
     return [[base, token]];
   }
   const perChunk = COOKIE_BYTES - (base.length + 2); // "<name>.<digit>"
-  const count = Math.ceil((token.length + 2) / perChunk); // "+2": the "<n>:" head of chunk 0
+  const count = chunkCount(token.length, perChunk);
   const bytes = token.length + 2 + count * (base.length + 2);
   if (bytes > limit || count > cookie.maxChunks) throw new CookieTooLargeError(bytes, limit);
   const chunks: [string, string][] = [];
   let offset = 0;
   for (let i = 0; i < count; i++) {
     const head = i === 0 ? `${count}:` : "";
-    const take = perChunk - head.length;
+    // Chunk 0 leaves room for its head to be percent-encoded ("2%3A"), as Next.js does to every value.
+    const take = perChunk - (i === 0 ? HEAD_ROOM : 0);
     chunks.push([`${base}.${i}`, head + token.slice(offset, offset + take)]);
     offset += take;
   }
@@ -49,6 +57,7 @@ export function splitToken(
 /** The longest token the cookie settings can *read* (`maxChunks` cookies): more is `too_large`. */
 export function maxTokenBytes(cookie: ResolvedCookie): number {
   if (cookie.maxChunks === 1) return COOKIE_BYTES - cookie.name.length;
+  // What earlier releases could write (heads of two characters): such sessions must keep loading.
   return cookie.maxChunks * (COOKIE_BYTES - (cookie.name.length + 2)) - 2;
 }
 

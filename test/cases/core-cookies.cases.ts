@@ -438,6 +438,24 @@ export default (t: Suite) => {
       await assert.rejects(sessions.commit(session, new Headers()), CookieTooLargeError);
     },
   );
+
+  t.test("a chunk head percent-encoded by a framework (2%3A, as Next.js writes it) still reads", async () => {
+    const sessions = blobSessions();
+    const jar = new Jar();
+    const blob = noise(5_000);
+    await visit(sessions, jar, (session) => {
+      session.data.blob = blob;
+    });
+    const first = jar.get("__Host-session.0") ?? "";
+    assert.match(first, /^2:/);
+    for (const encoded of ["%3A", "%3a"]) {
+      jar.set("__Host-session.0", `2${encoded}${first.slice(2)}`);
+      const { session } = await visit(sessions, jar);
+      assert.equal(session.invalidReason, undefined, encoded);
+      assert.equal(session.data.blob, blob);
+      jar.set("__Host-session.0", first);
+    }
+  });
 };
 
 function parseLine(line: string): SetCookie {

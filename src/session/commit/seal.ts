@@ -5,6 +5,7 @@
 import { sealIron } from "../../codec/iron.ts";
 import { sealJwe } from "../../codec/jwe.ts";
 import { COOKIE_BYTES } from "../../cookie/options.ts";
+import { chunkCount } from "../../cookie/write.ts";
 import { IRON_SALT_BYTES } from "../../keyring.ts";
 import { utf8 } from "../../lib/bytes.ts";
 import type { ManagerState } from "../config.ts";
@@ -41,6 +42,6 @@ export function cookieBytes(state: ManagerState, body: string): number {
   const tokenLength = sealedLength(state, utf8.encode(body).length);
   if (tokenLength + cookie.name.length <= COOKIE_BYTES) return tokenLength + cookie.name.length;
   const perChunk = COOKIE_BYTES - (cookie.name.length + 2);
-  const count = Math.ceil((tokenLength + 2) / perChunk);
+  const count = chunkCount(tokenLength, perChunk);
   return tokenLength + 2 + count * (cookie.name.length + 2);
 }
