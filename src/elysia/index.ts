@@ -13,6 +13,24 @@ import { createSessions, type Sessions, type SessionsOptions } from "../session/
 import type { Session } from "../session/session.ts";
 import { commitToResponse } from "../workers/respond.ts";
 
+/**
+ * What the plugin adds to the context of every handler (and hook) registered after it: the
+ * request's session, and the manager that loaded it (for `revokeUser`, `estimateSize`, tokens).
+ */
+export type SessionContext<
+  Data extends object = Record<string, unknown>,
+  Flash extends object = Record<string, unknown>,
+> = {
+  readonly session: Session<Data, Flash>;
+  readonly sessions: Sessions<Data, Flash>;
+};
+
+/** The plugin's type: an Elysia instance that derives a {@link SessionContext} for every route. */
+export type SessionPlugin<
+  Data extends object = Record<string, unknown>,
+  Flash extends object = Record<string, unknown>,
+> = Elysia<"", { decorator: {}; store: {}; derive: SessionContext<Data, Flash>; resolve: {} }>;
+
 /** What a commit writes to in Elysia's `set`: its headers, and the cookie jar Elysia serializes. */
 interface ResponseSet {
   headers: Record<string, string | number>;
@@ -33,7 +51,7 @@ const verbatim = (value: string) => value;
 export function sessions<
   Data extends object = Record<string, unknown>,
   Flash extends object = Record<string, unknown>,
->(options: SessionsOptions) {
+>(options: SessionsOptions): SessionPlugin<Data, Flash> {
   const manager = createSessions<Data, Flash>(options);
   /** Sessions already committed: an error after the commit must not commit again. */
   const committed = new WeakSet<Session<Data, Flash>>();
@@ -48,7 +66,7 @@ export function sessions<
   };
 
   // The seed is the cookie name, never the options: Elysia keeps seeds (and may report them).
-  return new Elysia({ name: "sealed-session", seed: manager.cookieName })
+  const plugin = new Elysia({ name: "sealed-session", seed: manager.cookieName })
     .derive({ as: "global" }, async ({ request }) => ({
       session: await manager.load(request),
       sessions: manager as Sessions<Data, Flash>,
@@ -68,6 +86,9 @@ export function sessions<
       if (mine !== undefined) await commitToSet(manager, mine, context.set);
       return undefined;
     });
+  // onAfterHandle may return a Response (a raw one, committed), so Elysia's inferred type adds
+  // `Response` to every route's response types; the declared type keeps just the context.
+  return plugin as unknown as SessionPlugin<Data, Flash>;
 }
 
 /**
