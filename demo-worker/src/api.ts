@@ -9,6 +9,7 @@ import { tokenRoutes } from "./tokens.ts";
 type ApiEnv = { Bindings: DemoBindings } & SessionEnv<DemoData> & RulesEnv;
 
 const USER = /^[\p{L}\p{N} ._@+-]{1,64}$/u;
+const SKU = /^[\w-]{1,64}$/;
 
 /** Why data was refused; the core's message names a path built of the client's keys, so it is not echoed. */
 export const DATA_REFUSED = "the data cannot be stored: at most 64 levels deep, and only finite numbers";
@@ -35,6 +36,7 @@ export const api = new Hono<ApiEnv>()
       expiresAt: session.expiresAt,
       idleExpiresAt: session.idleExpiresAt ?? null,
       stored: session.data.stored ?? null,
+      storedIn: session.storedIn,
     });
   })
 
@@ -87,6 +89,41 @@ export const api = new Hono<ApiEnv>()
       throw error;
     }
     return c.json({ stored: Object.keys(body).length });
+  })
+
+  // The cart: one line per SKU, in the server-side store (concurrent adds from several tabs all land).
+  .get("/cart", (c) => c.json({ items: c.var.session.data.cart ?? {} }))
+
+  .post("/cart", (c) => {
+    const body = c.var.body;
+    if (
+      !isPlainObject(body) ||
+      typeof body.sku !== "string" ||
+      !SKU.test(body.sku) ||
+      !Number.isInteger(body.qty) ||
+      (body.qty as number) < 1 ||
+      (body.qty as number) > 999
+    ) {
+      return c.json(
+        { error: 'send {"sku": "<id>", "qty": <1-999>}: a SKU of 1-64 letters, digits, _ or -' },
+        400,
+      );
+    }
+    const session = c.var.session;
+    // A cart keeps its session in the store: each request then sends only the line it changed.
+    session.moveToStore();
+    session.data.cart = { ...session.data.cart, [body.sku]: body.qty as number };
+    return c.json({ items: session.data.cart });
+  })
+
+  .delete("/cart/:sku", (c) => {
+    const sku = c.req.param("sku");
+    if (!SKU.test(sku)) return c.json({ error: "no such SKU" }, 404);
+    const session = c.var.session;
+    const cart = { ...session.data.cart };
+    delete cart[sku];
+    session.data.cart = cart;
+    return c.json({ items: cart });
   })
 
   // "Your devices": the registry's view of this user's sessions (handles, never session ids).

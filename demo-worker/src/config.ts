@@ -1,6 +1,11 @@
 /** The demo's settings, all from `env`: secrets from `.dev.vars` or `wrangler secret put`, lifetimes from vars. */
 import { ConfigError, type SessionsOptions } from "sealed-session";
-import { durableObjectRegistry, type SessionRegistry } from "sealed-session/cloudflare";
+import {
+  durableObjectRegistry,
+  durableObjectStore,
+  type SessionDataStore,
+  type SessionRegistry,
+} from "sealed-session/cloudflare";
 import { kvRevocationStore } from "sealed-session/revocation";
 import { faultyKv } from "./faulty-kv.ts";
 import { demoSessionTokens } from "./tokens.ts";
@@ -14,6 +19,8 @@ export interface DemoBindings {
   SESSION_NAMING_KEY?: string;
   /** Live sessions a user may have; a login beyond it ends the oldest. Default 10. */
   SESSION_MAX_PER_USER?: string;
+  /** Server-side session data: one Durable Object per stored session (wrangler.toml). */
+  SESSION_DATA?: DurableObjectNamespace<SessionDataStore>;
   /** Comma-separated, newest first, each at least 32 characters. */
   SESSION_SECRETS?: string;
   /** Seconds. */
@@ -29,8 +36,10 @@ export interface DemoBindings {
 /** What the demo keeps in a session. */
 export interface DemoData {
   views: number;
-  /** Whatever `PUT /api/data` sent: lets a session grow into several cookies. */
+  /** Whatever `PUT /api/data` sent (up to 64 KiB): a session that outgrows the cookie moves to the store. */
   stored: Record<string, unknown>;
+  /** The cart: quantity per SKU. A cart keeps its session in the store, where concurrent adds all land. */
+  cart: Record<string, number>;
 }
 
 export const MISSING_SECRET =
@@ -73,9 +82,7 @@ export function sessionOptions(env: DemoBindings): SessionsOptions {
       maxAge: seconds("SESSION_MAX_AGE", env.SESSION_MAX_AGE, false),
       idleTimeout: seconds("SESSION_IDLE_TIMEOUT", env.SESSION_IDLE_TIMEOUT, true),
       onInvalid: logRejectedCookie,
-      // Up to two cookies (7 KiB): room for PUT /api/data to show chunking, while the Cookie header
-      // stays under the ~8 KB that curl's cookie jar, nginx and Apache accept (README, "Cookie budgets").
-      cookie: { maxBytes: 7 * 1024 },
+
       // Makes logout real: a revoked cookie replayed later is anonymous. Default policy: fail closed.
       revocation: env.SESSIONS ? kvRevocationStore(faultyKv(env.SESSIONS, env.KV_FAULT)) : undefined,
       // Every logged-in session in one Durable Object per user: the devices list, and endings that
@@ -87,6 +94,11 @@ export function sessionOptions(env: DemoBindings): SessionsOptions {
             maxSessionsPerUser:
               seconds("SESSION_MAX_PER_USER", env.SESSION_MAX_PER_USER, false, "a count of sessions") ?? 10,
           }
+        : undefined,
+      // Data that outgrows the cookie (and every cart) lives in a Durable Object per session; each commit
+      // sends a patch of what changed. The demo allows 128 KiB per session.
+      store: env.SESSION_DATA
+        ? { store: durableObjectStore(env.SESSION_DATA), mode: "auto", maxBytes: 128 * 1024 }
         : undefined,
       // Bearer tokens through the manager, so they are always checked against the store above.
       tokens: demoSessionTokens(env),

@@ -5,7 +5,14 @@
 import { type Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { NONCE, type SecureHeadersVariables, secureHeaders } from "hono/secure-headers";
-import { ConfigError, CookieTooLargeError, DataError, RegistryUnavailableError } from "sealed-session";
+import {
+  ConfigError,
+  CookieTooLargeError,
+  DataError,
+  RegistryUnavailableError,
+  StoreConflictError,
+  StoreWriteError,
+} from "sealed-session";
 import { jwksRoute } from "sealed-session/hono";
 import { api, DATA_REFUSED } from "./api.ts";
 import { type DemoBindings, hasSecret, MISSING_SECRET } from "./config.ts";
@@ -55,6 +62,13 @@ app.onError((error, c) => {
   if (error instanceof RegistryUnavailableError) {
     // The registry could not list or end sessions: say so, never pretend it worked.
     return c.json({ error: "registry_unavailable" }, 503, { "retry-after": "5" });
+  }
+  if (error instanceof StoreWriteError && error.code === "too_large") {
+    return c.json({ error: "that would make the session larger than the demo's 128 KiB; store less" }, 413);
+  }
+  if (error instanceof StoreWriteError || error instanceof StoreConflictError) {
+    // The store could not record the change: the browser keeps its previous cookie, nothing is half-done.
+    return c.json({ error: "store_unavailable" }, 503, { "retry-after": "5" });
   }
   if (error instanceof CookieTooLargeError) {
     // The session would not fit its cookies: here only PUT /api/data can cause that.

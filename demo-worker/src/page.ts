@@ -37,6 +37,7 @@ const SCRIPT = `
     revocation_unavailable: "the revocation store could not be asked, so it counts as anonymous for now",
     too_large: "it was larger than the cookie limits allow",
     unsupported_version: "it was written by a newer version of the library",
+    store_unavailable: "the server-side store could not be asked, so it counts as anonymous for now",
   };
   const $ = (id) => document.getElementById(id);
   let state = null;
@@ -72,6 +73,8 @@ const SCRIPT = `
     $("reason").textContent = state.invalidReason ? state.invalidReason + ": " + REASONS[state.invalidReason] : "—";
     $("reason").className = state.invalidReason ? "warn" : "";
     $("stored").textContent = state.stored ? Object.keys(state.stored).length + " keys" : "nothing";
+    $("stored-in").textContent =
+      state.storedIn === "store" ? "the server-side store (the cookie holds a sealed pointer)" : "the cookie";
     $("logout-all").disabled = !state.user;
   }
 
@@ -79,7 +82,32 @@ const SCRIPT = `
     const me = await call("GET", "/api/me");
     if (me && "views" in me) state = me;
     render();
-    await devices();
+    await Promise.all([devices(), cart()]);
+  }
+
+  // The cart, from the server-side store. SKUs are shown as text.
+  async function cart() {
+    const list = $("cart");
+    list.replaceChildren();
+    const response = await fetch("/api/cart");
+    if (!response.ok) return;
+    const { items } = await response.json();
+    for (const [sku, qty] of Object.entries(items)) {
+      const item = document.createElement("li");
+      item.dataset.sku = sku;
+      const text = document.createElement("span");
+      text.textContent = qty + " × " + sku;
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "remove";
+      remove.textContent = "Remove";
+      remove.addEventListener("click", async () => {
+        await call("DELETE", "/api/cart/" + encodeURIComponent(sku));
+        await refresh();
+      });
+      item.append(text, remove);
+      list.append(item);
+    }
   }
 
   // "Your devices", from the session registry. Labels come from User-Agents: set as text, never HTML.
@@ -120,13 +148,18 @@ const SCRIPT = `
   $("view").addEventListener("click", refresh);
   $("logout").addEventListener("click", async () => { await call("POST", "/api/logout"); await refresh(); });
   $("logout-all").addEventListener("click", async () => { await call("POST", "/api/logout-all"); await refresh(); });
+  $("add").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    await call("POST", "/api/cart", { sku: $("sku").value, qty: Number($("qty").value) });
+    await refresh();
+  });
   $("revoke-others").addEventListener("click", async () => {
     await call("POST", "/api/sessions/revoke-others");
     await refresh();
   });
   $("grow").addEventListener("click", async () => {
-    // Random text does not compress: about 6 KB of it spreads the session over two cookies.
-    const bytes = crypto.getRandomValues(new Uint8Array(3500));
+    // Random text does not compress: 60 KB of it is far past the cookie, so the session moves to the store.
+    const bytes = crypto.getRandomValues(new Uint8Array(45000));
     await call("PUT", "/api/data", { blob: btoa(String.fromCharCode(...bytes)) });
     await refresh();
   });
@@ -147,8 +180,9 @@ export function page(nonce: string): string {
 </head>
 <body>
 <h1>sealed-session demo</h1>
-<p class="lead">The session lives in an encrypted, signed cookie. The server keeps only a list of each
-user's logged-in sessions (a Durable Object per user), so you can see and end them, and revocations.</p>
+<p class="lead">A session lives in an encrypted, signed cookie until it outgrows it or holds a cart; then its
+data moves to a Durable Object of its own. The server also keeps a list of each user's logged-in sessions
+(a Durable Object per user), so you can see and end them.</p>
 
 <section>
   <dl>
@@ -160,6 +194,7 @@ user's logged-in sessions (a Durable Object per user), so you can see and end th
     <dt>Idle deadline</dt><dd id="idle">…</dd>
     <dt>Last cookie rejected</dt><dd id="reason">…</dd>
     <dt>Stored data</dt><dd id="stored">…</dd>
+    <dt>Data lives in</dt><dd id="stored-in">…</dd>
   </dl>
 </section>
 
@@ -172,9 +207,19 @@ user's logged-in sessions (a Durable Object per user), so you can see and end th
     <button id="view" type="button">Count a view</button>
     <button id="logout" type="button">Log out</button>
     <button id="logout-all" type="button">Log out everywhere</button>
-    <button id="grow" type="button">Grow session (≈6 KB, chunked)</button>
+    <button id="grow" type="button">Grow session (≈60 KB: to the store)</button>
     <button id="shrink" type="button">Shrink session</button>
   </p>
+</section>
+
+<section>
+  <h2>Cart</h2>
+  <ul class="devices" id="cart"></ul>
+  <form id="add">
+    <input id="sku" name="sku" placeholder="SKU, e.g. book" required maxlength="64" pattern="[A-Za-z0-9_-]+">
+    <input id="qty" name="qty" type="number" min="1" max="999" value="1" required>
+    <button class="primary">Add</button>
+  </form>
 </section>
 
 <section>

@@ -61,7 +61,7 @@ export interface SessionsOptions {
   readonly registry?: RegistryStore | RegistryOptions;
   /**
    * A server-side store for session data (see docs/store.md): a session's data moves there when it
-   * outgrows the cookie (`mode: "auto"`), always (`"always"`), or when `session.useStore()` asks; the
+   * outgrows the cookie (`mode: "auto"`), always (`"always"`), or when `session.moveToStore()` asks; the
    * cookie then keeps only a small sealed pointer, and each commit sends a patch of what changed.
    */
   readonly store?: DataStore | StoreOptions;

@@ -104,7 +104,7 @@ export class Session<
   _storeOwner: string | undefined;
   /** @internal the data as the store holds it (JSON text), to compute this request's patch. */
   _storeBase: string | undefined;
-  /** @internal `useStore()` was called: move the data to the store on commit. */
+  /** @internal `moveToStore()` was called: move the data to the store on commit. */
   _pinned = false;
   #isNew: boolean;
 
@@ -190,7 +190,7 @@ export class Session<
 
   /**
    * Where the data lives: `"cookie"`, or `"store"` once it moved to the server-side store (or
-   * `useStore()` asked for it). Moving is one-way.
+   * `moveToStore()` asked for it). Moving is one-way.
    */
   get storedIn(): "cookie" | "store" {
     return this._envelope.store !== undefined || this._pinned ? "store" : "cookie";
@@ -201,7 +201,7 @@ export class Session<
    * concurrent requests change, such as a cart — each commit then sends only what it changed. The
    * session gets a new id on the commit that moves it, and the old id is revoked.
    */
-  useStore(): void {
+  moveToStore(): void {
     this.#assertUsable("move to the store");
     this._pinned = true;
   }

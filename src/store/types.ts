@@ -82,7 +82,7 @@ export interface StoreOptions {
   /**
    * `"auto"` (default): a session stays in the cookie while it fits `spillAt` and moves to the store
    * when it grows past it — small sessions cost no storage. `"always"`: every session with data lives
-   * in the store. Either way `session.useStore()` moves one session there (a cart that concurrent
+   * in the store. Either way `session.moveToStore()` moves one session there (a cart that concurrent
    * requests change). Moving is one-way, and the session gets a new id.
    */
   readonly mode?: "auto" | "always";

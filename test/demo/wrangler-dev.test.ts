@@ -109,14 +109,19 @@ describe("the demo under wrangler dev", { timeout: 30_000 }, () => {
     expect(await bad.json()).toHaveProperty("error");
   });
 
-  it("grows a session into chunked cookies with PUT /api/data and reads it back", async () => {
-    const blob = randomBytes(3500).toString("base64"); // two cookies, within the demo's 7 KiB budget
+  it("a session grown with PUT /api/data moves to the store; 20 parallel cart adds with one cookie all land", async () => {
+    const blob = randomBytes(45_000).toString("base64"); // 60,000 characters, far past the cookie
     const put = await json("PUT", "/api/data", { blob });
     expect(put.status).toBe(200);
-    expect(jar.names().length).toBe(2);
-    expect(jar.names()[0]).toBe(`${COOKIE}.0`);
-    expect((await me()).stored).toEqual({ blob });
-    await json("PUT", "/api/data", {});
     expect(jar.names()).toEqual([COOKIE]);
+    expect((jar.get(COOKIE) ?? "").length).toBeLessThan(1024);
+    expect(await me()).toMatchObject({ stored: { blob }, storedIn: "store" });
+    expect((await json("POST", "/api/cart", { sku: "first", qty: 1 })).status).toBe(200);
+    const adds = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => json("POST", "/api/cart", { sku: `sku-${i}`, qty: 1 })),
+    );
+    expect(adds.every((response) => response.status === 200)).toBe(true);
+    const { items } = (await (await send("GET", "/api/cart")).json()) as { items: Record<string, number> };
+    expect(Object.keys(items).length).toBe(21);
   });
 });

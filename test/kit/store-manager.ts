@@ -161,23 +161,26 @@ export function managerStore(t: Suite, makeStore: DataStoreFactory, label: strin
     },
   );
 
-  t.test(`${label}: mode "always" and useStore() keep data in the store from the first write`, async () => {
-    const always = manager(await makeStore(), { mode: "always" });
-    const jar = new Jar();
-    assert.equal((await visit(always, jar)).written.length, 0, "an untouched new session writes nothing");
-    const { session } = await visit(always, jar, (s) => {
-      s.data.n = 1;
-    });
-    assert.equal(session.storedIn, "store");
-    const pinned = manager(await makeStore());
-    const other = new Jar();
-    const first = await visit(pinned, other, (s) => {
-      s.data.cart = { book: 1 };
-      s.useStore();
-    });
-    assert.equal(first.session.storedIn, "store");
-    assert.deepEqual((await visit(pinned, other)).session.data.cart, { book: 1 });
-  });
+  t.test(
+    `${label}: mode "always" and moveToStore() keep data in the store from the first write`,
+    async () => {
+      const always = manager(await makeStore(), { mode: "always" });
+      const jar = new Jar();
+      assert.equal((await visit(always, jar)).written.length, 0, "an untouched new session writes nothing");
+      const { session } = await visit(always, jar, (s) => {
+        s.data.n = 1;
+      });
+      assert.equal(session.storedIn, "store");
+      const pinned = manager(await makeStore());
+      const other = new Jar();
+      const first = await visit(pinned, other, (s) => {
+        s.data.cart = { book: 1 };
+        s.moveToStore();
+      });
+      assert.equal(first.session.storedIn, "store");
+      assert.deepEqual((await visit(pinned, other)).session.data.cart, { book: 1 });
+    },
+  );
 
   t.test(
     `${label}: 20 concurrent requests adding distinct cart lines with one cookie: 20 lines`,
@@ -186,7 +189,7 @@ export function managerStore(t: Suite, makeStore: DataStoreFactory, label: strin
       const jar = new Jar();
       await visit(sessions, jar, (s) => {
         s.data.cart = {};
-        s.useStore();
+        s.moveToStore();
       });
       // Twenty requests in flight with the same cookie, each adding its own line.
       await Promise.all(

@@ -20,6 +20,7 @@ type Me = {
   expiresAt: number;
   idleExpiresAt: number | null;
   stored: Record<string, unknown> | null;
+  storedIn: "cookie" | "store";
 };
 
 /** A browser-like client: a cookie jar, and same-origin headers unless told otherwise. */
@@ -120,32 +121,65 @@ describe("the JSON API", () => {
     expect((await me()).user).toBeNull();
   });
 
-  it("PUT /api/data grows the session into chunks that read back, and shrinking clears them", async () => {
+  it("PUT /api/data up to 64 KiB: the session moves to the store and its cookies stay under 1 KiB", async () => {
     const { json, me, jar } = client();
-    // About 6 KB sealed: two cookies, within the demo's 7 KiB cookie budget.
-    const raw = crypto.getRandomValues(new Uint8Array(3500));
-    const blob = btoa(String.fromCharCode(...raw));
+    const raw = crypto.getRandomValues(new Uint8Array(45_000));
+    const blob = btoa(String.fromCharCode(...raw)); // 60,000 characters of incompressible text
     const put = await json("PUT", "/api/data", { blob });
     expect(put.status).toBe(200);
     expect(await put.json()).toEqual({ stored: 1 });
-    expect(jar.names().length).toBe(2);
-    expect(jar.names().every((name) => /^__Host-session\.\d$/.test(name))).toBe(true);
-    expect((await me()).stored).toEqual({ blob });
-
-    await json("PUT", "/api/data", { small: true });
+    const bytes = put.headers
+      .getSetCookie()
+      .map((line) => line.slice(0, line.indexOf(";")))
+      .reduce((sum, pair) => sum + pair.length, 0);
+    expect(bytes).toBeLessThan(1024);
     expect(jar.names()).toEqual([COOKIE]);
-    expect((await me()).stored).toEqual({ small: true });
+    const read = await me();
+    expect(read.stored).toEqual({ blob });
+    expect(read.storedIn).toBe("store");
+    // Moving is one-way: a small session now stays in the store.
+    await json("PUT", "/api/data", { small: true });
+    const small = await me();
+    expect(small.stored).toEqual({ small: true });
+    expect(small.storedIn).toBe("store");
   });
 
-  it("PUT /api/data refuses what is not an object, and a session too large for its cookies (413)", async () => {
+  it("PUT /api/data refuses what is not an object, and a body over 64 KiB (413)", async () => {
     const { json, me } = client();
     for (const body of [[1, 2], "text", 5, null])
       expect((await json("PUT", "/api/data", body)).status).toBe(400);
-    const raw = crypto.getRandomValues(new Uint8Array(30_000));
-    const huge = await json("PUT", "/api/data", { blob: btoa(String.fromCharCode(...raw)) });
+    const huge = await json("PUT", "/api/data", { blob: "x".repeat(70_000) });
     expect(huge.status).toBe(413);
     expect(huge.headers.getSetCookie()).toEqual([]);
     expect((await me()).stored).toBeNull();
+  });
+
+  it("the cart: lines set and removed, kept in the store, kept across login; 20 parallel adds all land", async () => {
+    const { json, send, me } = client();
+    expect(await (await send("GET", "/api/cart")).json()).toEqual({ items: {} });
+    expect((await json("POST", "/api/cart", { sku: "book", qty: 1 })).status).toBe(200);
+    expect((await me()).storedIn).toBe("store");
+    for (const bad of [
+      {},
+      { sku: "", qty: 1 },
+      { sku: "a b", qty: 1 },
+      { sku: "x", qty: 0 },
+      { sku: "x", qty: 1.5 },
+    ]) {
+      expect((await json("POST", "/api/cart", bad)).status).toBe(400);
+    }
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => json("POST", "/api/cart", { sku: `sku-${i}`, qty: i + 1 })),
+    );
+    const { items } = (await (await send("GET", "/api/cart")).json()) as { items: Record<string, number> };
+    expect(Object.keys(items).length).toBe(21);
+    expect(items["sku-19"]).toBe(20);
+    expect((await send("DELETE", "/api/cart/book", { headers: { origin: ORIGIN } })).status).toBe(200);
+    expect((await json("POST", "/api/login", { user: "shopper" })).status).toBe(200);
+    const after = (await (await send("GET", "/api/cart")).json()) as { items: Record<string, number> };
+    expect(Object.keys(after.items).length).toBe(20);
+    expect(after.items.book).toBeUndefined();
+    expect((await me()).user).toBe("shopper");
   });
 
   it("unknown API routes are a JSON 404", async () => {

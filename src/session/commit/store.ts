@@ -1,7 +1,7 @@
 /**
  * Commit steps for the server-side store. `planStore` (before any store call) decides whether a
  * cookie-only session moves to the store now — it outgrew `spillAt`, the mode is `"always"`, or
- * `useStore()` asked — and gives it a new id and a record key: moving is one-way, and a copy of the
+ * `moveToStore()` asked — and gives it a new id and a record key: moving is one-way, and a copy of the
  * cookie from before the move must not fork the session. `syncStore` then writes: creates the record,
  * or sends a patch of what this request changed (moving the record to a new id in the same step after
  * `login`/`regenerate`), or extends its life on an idle refresh. Nothing is written for an unchanged
