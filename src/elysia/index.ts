@@ -29,7 +29,9 @@ export type SessionContext<
 export type SessionPlugin<
   Data extends object = Record<string, unknown>,
   Flash extends object = Record<string, unknown>,
-> = Elysia<"", { decorator: {}; store: {}; derive: SessionContext<Data, Flash>; resolve: {} }>;
+> = Elysia<"", { decorator: Empty; store: Empty; derive: SessionContext<Data, Flash>; resolve: Empty }>;
+
+type Empty = Record<never, never>;
 
 /** What a commit writes to in Elysia's `set`: its headers, and the cookie jar Elysia serializes. */
 interface ResponseSet {
