@@ -46,6 +46,9 @@ export function randomBytes(length: number): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+/** 128 random bits in base64url (22 characters): session ids, registry handles, record keys. */
+export const randomId = (): string => b64u(randomBytes(16));
+
 export function toHex(bytes: Uint8Array): string {
   let out = "";
   for (const byte of bytes) out += byte.toString(16).padStart(2, "0");

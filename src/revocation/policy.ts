@@ -113,6 +113,53 @@ export function withTimeout<T>(start: () => Promise<T>, ms: number): Promise<T> 
 export const failureKind = (error: unknown): "error" | "timeout" =>
   error instanceof RevocationTimeoutError ? "timeout" : "error";
 
+/** How one store takes its writes: its deadline, its retry delay, and where failures are reported. */
+export interface WritePolicy<Operation extends string> {
+  readonly timeout: number;
+  readonly retryDelay: number;
+  readonly report: (event: {
+    operation: Operation;
+    kind: "error" | "timeout";
+    error: unknown;
+    retry: boolean;
+  }) => unknown;
+}
+
+/**
+ * Runs a write that a response does not wait on to be correct (a revocation, a registry removal, a
+ * record's deletion: the cookie is cleared or replaced anyway). Under the store's deadline; on failure
+ * it reports, hands one retry to `waitUntil` when there is one, and returns the error instead of
+ * throwing — `commit` must never turn a store outage into a 500.
+ */
+export async function writeOnce<Operation extends string>(
+  policy: WritePolicy<Operation>,
+  operation: Operation,
+  run: () => Promise<unknown>,
+  waitUntil: WaitUntil | undefined,
+): Promise<{ error: unknown; retry: boolean } | undefined> {
+  const { timeout, retryDelay, report } = policy;
+  try {
+    await withTimeout(run, timeout);
+    return undefined;
+  } catch (error) {
+    const retry = waitUntil !== undefined;
+    report({ operation, kind: failureKind(error), error, retry });
+    if (waitUntil) {
+      waitUntil(
+        (async () => {
+          await new Promise((done) => setTimeout(done, retryDelay));
+          try {
+            await withTimeout(run, timeout);
+          } catch (again) {
+            report({ operation, kind: failureKind(again), error: again, retry: true });
+          }
+        })(),
+      );
+    }
+    return { error, retry };
+  }
+}
+
 // Module-level so managers created per request (common on Workers) share one budget per isolate.
 const LOG_INTERVAL = 60_000;
 let lastLog = Number.NEGATIVE_INFINITY;

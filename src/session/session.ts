@@ -1,5 +1,5 @@
 import { ConfigError, type ReasonCode, SessionDestroyedError, SessionReadOnlyError } from "../errors.ts";
-import { b64u, randomBytes } from "../lib/bytes.ts";
+import { randomId } from "../lib/bytes.ts";
 import { toJson } from "../lib/json.ts";
 import { type Envelope, FLAG_BROWSER_SESSION } from "./envelope.ts";
 
@@ -49,7 +49,7 @@ export interface EndedSession {
   readonly expiresAt: number;
 }
 
-export const newSessionId = (): string => b64u(randomBytes(16));
+export const newSessionId = randomId;
 const FROZEN_EMPTY = Object.freeze({});
 
 /**

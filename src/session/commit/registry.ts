@@ -7,16 +7,19 @@
  * `waitUntil`, and returned, like a failed revocation write — the cookie is cleared anyway.
  */
 import { LoginUnavailableError } from "../../errors.ts";
-import { b64u, randomBytes } from "../../lib/bytes.ts";
+import { randomId } from "../../lib/bytes.ts";
 import { cleanLabel, labelFromUserAgent } from "../../registry/label.ts";
 import type { ResolvedRegistry } from "../../registry/policy.ts";
-import { failureKind, RevocationWriteError, type WaitUntil, withTimeout } from "../../revocation/policy.ts";
+import {
+  failureKind,
+  RevocationWriteError,
+  type WaitUntil,
+  withTimeout,
+  writeOnce,
+} from "../../revocation/policy.ts";
 import type { ManagerState } from "../config.ts";
 import { FLAG_REGISTERED } from "../envelope.ts";
 import type { EndedSession, Session } from "../session.ts";
-
-/** A registry handle: random, never derived from the session id. */
-export const newHandle = (): string => b64u(randomBytes(16));
 
 export interface RegistrySync {
   /** The session's entry was ended elsewhere during this request: clear its cookie instead. */
@@ -82,7 +85,7 @@ async function register(
 ): Promise<void> {
   const envelope = session._envelope;
   const entry = {
-    handle: newHandle(),
+    handle: randomId(), // never derived from the session id
     sessionId: envelope.id,
     createdAt: now,
     expiresAt: session.expiresAt,
@@ -115,28 +118,12 @@ async function removeEntry(
   now: number,
   waitUntil: WaitUntil | undefined,
 ): Promise<RevocationWriteError | undefined> {
-  const run = () =>
-    registry.store
-      .remove(old.userId!, old.id, { now, expiresAt: old.expiresAt + state.toleranceMs })
-      .then(() => {});
-  try {
-    await withTimeout(run, registry.timeout);
-    return undefined;
-  } catch (error) {
-    const retry = waitUntil !== undefined;
-    registry.report({ operation: "remove", kind: failureKind(error), error, retry });
-    if (waitUntil) {
-      waitUntil(
-        (async () => {
-          await new Promise((done) => setTimeout(done, registry.retryDelay));
-          try {
-            await withTimeout(run, registry.timeout);
-          } catch (again) {
-            registry.report({ operation: "remove", kind: failureKind(again), error: again, retry: true });
-          }
-        })(),
-      );
-    }
-    return new RevocationWriteError("revokeSession", retry, error);
-  }
+  const expiresAt = old.expiresAt + state.toleranceMs;
+  const failed = await writeOnce(
+    registry,
+    "remove",
+    () => registry.store.remove(old.userId!, old.id, { now, expiresAt }),
+    waitUntil,
+  );
+  return failed && new RevocationWriteError("revokeSession", failed.retry, failed.error);
 }

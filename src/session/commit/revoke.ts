@@ -1,9 +1,9 @@
 /**
- * Commit step 2 (and `revokeUser`): record ended ids in the revocation store. Every write runs under
+ * Commit step (and `revokeUser`): record ended ids in the revocation store. Every write runs under
  * the store deadline; a failure is reported, handed one retry through `waitUntil` when there is one,
  * and returned as a typed error — never thrown from `commit`, because the local logout already holds.
  */
-import { failureKind, RevocationWriteError, type WaitUntil, withTimeout } from "../../revocation/policy.ts";
+import { RevocationWriteError, type WaitUntil, writeOnce } from "../../revocation/policy.ts";
 import type { ManagerState } from "../config.ts";
 import type { EndedSession } from "../session.ts";
 
@@ -14,27 +14,8 @@ export async function writeRevocation(
   run: () => Promise<void>,
   waitUntil: WaitUntil | undefined,
 ): Promise<RevocationWriteError | undefined> {
-  const { timeout, retryDelay, report } = state.revocation!;
-  try {
-    await withTimeout(run, timeout);
-    return undefined;
-  } catch (error) {
-    const retry = waitUntil !== undefined;
-    report({ operation, kind: failureKind(error), error, retry });
-    if (waitUntil) {
-      waitUntil(
-        (async () => {
-          await new Promise((done) => setTimeout(done, retryDelay));
-          try {
-            await withTimeout(run, timeout);
-          } catch (again) {
-            report({ operation, kind: failureKind(again), error: again, retry: true });
-          }
-        })(),
-      );
-    }
-    return new RevocationWriteError(operation, retry, error);
-  }
+  const failed = await writeOnce(state.revocation!, operation, run, waitUntil);
+  return failed && new RevocationWriteError(operation, failed.retry, failed.error);
 }
 
 /**

@@ -8,8 +8,14 @@
  * session. A failed write throws before any cookie is set: the browser keeps its previous cookie.
  */
 import { StoreConflictError, StoreWriteError } from "../../errors.ts";
-import { b64u, randomBytes } from "../../lib/bytes.ts";
-import { failureKind, RevocationWriteError, type WaitUntil, withTimeout } from "../../revocation/policy.ts";
+import { randomId } from "../../lib/bytes.ts";
+import {
+  failureKind,
+  RevocationWriteError,
+  type WaitUntil,
+  withTimeout,
+  writeOnce,
+} from "../../revocation/policy.ts";
 import { diff } from "../../store/patch.ts";
 import type { ResolvedStore } from "../../store/policy.ts";
 import type { PatchOutcome } from "../../store/types.ts";
@@ -17,9 +23,6 @@ import type { ManagerState } from "../config.ts";
 import { encodeEnvelope } from "../envelope.ts";
 import type { Session } from "../session.ts";
 import { cookieBytes } from "./seal.ts";
-
-/** A record key: random, never derived from the session id. */
-const newRecordKey = (): string => b64u(randomBytes(16));
 
 export interface StoreSync {
   /** The record is gone or moved on: the session is over, clear its cookie. */
@@ -47,7 +50,7 @@ export function planStore(
       cookieBytes(state, encodeEnvelope(envelope, dataJson, flashJson)) > store.spillAt);
   if (!spill) return;
   session._rekey();
-  session._envelope.store = newRecordKey();
+  session._envelope.store = randomId(); // never derived from the session id
   session._storeOwner = undefined;
   session._storeBase = undefined;
 }
@@ -114,27 +117,8 @@ export async function deleteStored(
   const store = state.store;
   const key = session._envelope.store;
   if (!store || key === undefined || session._storeOwner === undefined) return undefined;
-  const run = () => store.store.delete(key, { now });
-  try {
-    await withTimeout(run, store.timeout);
-    return undefined;
-  } catch (error) {
-    const retry = waitUntil !== undefined;
-    store.report({ operation: "delete", kind: failureKind(error), error, retry });
-    if (waitUntil) {
-      waitUntil(
-        (async () => {
-          await new Promise((done) => setTimeout(done, store.retryDelay));
-          try {
-            await withTimeout(run, store.timeout);
-          } catch (again) {
-            store.report({ operation: "delete", kind: failureKind(again), error: again, retry: true });
-          }
-        })(),
-      );
-    }
-    return new RevocationWriteError("revokeSession", retry, error);
-  }
+  const failed = await writeOnce(store, "delete", () => store.store.delete(key, { now }), waitUntil);
+  return failed && new RevocationWriteError("revokeSession", failed.retry, failed.error);
 }
 
 /** The record lives as long as the session could: its absolute expiry, or its idle deadline if sooner. */

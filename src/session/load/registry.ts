@@ -5,9 +5,10 @@
  * session from before the registry (no registered flag) is adopted on its first check, unless it
  * was ended or logged out everywhere since: adding a registry logs nobody out.
  */
+
+import { randomId } from "../../lib/bytes.ts";
 import { labelFromUserAgent } from "../../registry/label.ts";
 import { failureKind, withTimeout } from "../../revocation/policy.ts";
-import { newHandle } from "../commit/registry.ts";
 import type { ManagerState } from "../config.ts";
 import { type Envelope, FLAG_REGISTERED } from "../envelope.ts";
 
@@ -40,7 +41,7 @@ export async function checkRegistry(
           registry.store.adopt(
             userId,
             {
-              handle: newHandle(),
+              handle: randomId(),
               sessionId: envelope.id,
               createdAt: envelope.issuedAt,
               expiresAt: expiryOf(state, envelope),
