@@ -9,6 +9,8 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { gzipSync } from "node:zlib";
+import { build as esbuild } from "esbuild";
 import { generateSecret } from "sealed-session";
 import type { RunningServer } from "../../runtimes/examples.ts";
 import { isClearing, Jar, type SetCookie } from "../../support/http.ts";
@@ -301,6 +303,17 @@ describe("sealed-session/sveltekit in a SvelteKit production build (adapter-node
     }
   });
 
+  it("bundle cost: what the hook adds to an app that uses the core, with no SvelteKit code at run time", async () => {
+    const cost = await bundleCost(
+      `import { sessions } from "sealed-session/sveltekit"; export const handle = sessions({ secrets: globalThis.SECRETS });`,
+    );
+    console.log(
+      `sealed-session/sveltekit adds ${kib(cost.raw)} KiB minified (${kib(cost.gzip)} KiB gzip) to the core`,
+    );
+    assert.deepEqual(cost.imports, [], "SvelteKit is imported for types only");
+    assert.ok(cost.gzip > 0 && cost.gzip < 4 * 1024, `${cost.gzip} bytes gzip: the hook stays thin`);
+  });
+
   it("the core entry point loads nothing of the adapter or of SvelteKit", () => {
     const graph = moduleGraph(join(root, "dist/index.js"));
     assert.ok(graph.length > 10, "the walk found the core's modules");
@@ -326,3 +339,48 @@ function moduleGraph(entry: string): string[] {
   walk(entry);
   return [...seen];
 }
+
+/**
+ * What an adapter adds to an app that already uses the core: both bundled from dist/ with esbuild,
+ * minified, the framework left out (an app has it anyway). Returns the bundle's bare imports too.
+ */
+async function bundleCost(adapter: string): Promise<{ raw: number; gzip: number; imports: string[] }> {
+  const bundle = async (contents: string) => {
+    const result = await esbuild({
+      stdin: { contents, resolveDir: root, loader: "js" },
+      bundle: true,
+      minify: true,
+      format: "esm",
+      platform: "neutral",
+      mainFields: ["module", "main"],
+      // Not the root tsconfig's paths (they point at src/): the package as installed.
+      tsconfigRaw: "{}",
+      external: ["@sveltejs/kit", "@sveltejs/kit/*", "elysia"],
+      write: false,
+      logLevel: "error",
+    });
+    const code = result.outputFiles[0]?.contents ?? new Uint8Array();
+    const text = new TextDecoder().decode(code);
+    return {
+      raw: code.byteLength,
+      gzip: gzipSync(code).byteLength,
+      imports: [...text.matchAll(/from"([^"]+)"/g)].map((m) => m[1] ?? ""),
+    };
+  };
+  const core = await bundle(
+    `import { createSessions } from "sealed-session";
+     const sessions = createSessions({ secrets: globalThis.SECRETS });
+     export default async (request) => {
+       const session = await sessions.load(request);
+       await sessions.commit(session, new Headers());
+     };`,
+  );
+  const withAdapter = await bundle(adapter);
+  return {
+    raw: withAdapter.raw - core.raw,
+    gzip: withAdapter.gzip - core.gzip,
+    imports: withAdapter.imports,
+  };
+}
+
+const kib = (bytes: number) => (bytes / 1024).toFixed(1);
