@@ -9,7 +9,7 @@
  * Revocations whose `set` has not succeeded stay in the memo's pending set and are retried (memo.ts).
  */
 import { atLeast, ttlSeconds, userKeyId } from "./keys.ts";
-import { isRevokedBy, type PendingWrite, RevocationMemo } from "./memo.ts";
+import { isRevokedBy, memoFor, type PendingWrite } from "./memo.ts";
 import type { RevocationQuery, RevocationStore, SessionRevocation, UserRevocation } from "./types.ts";
 
 type KeyPart = string | number | bigint | boolean | Uint8Array;
@@ -46,9 +46,6 @@ const isUserFact = (value: unknown): value is { cutoff: number; until: number } 
   typeof (value as { cutoff?: unknown }).cutoff === "number" &&
   typeof (value as { until?: unknown }).until === "number";
 
-// One memo per Deno.Kv, as the KV store keeps one per binding: a store made per request still finds it.
-const memos = new WeakMap<object, RevocationMemo<readonly KeyPart[]>>();
-
 export function denoKvRevocationStore(
   kv: DenoKvLike,
   options: DenoKvRevocationOptions = {},
@@ -62,11 +59,7 @@ export function denoKvRevocationStore(
   const margin = atLeast("margin", options.margin, 60, 0);
   const memoSize = atLeast("memoSize", options.memoSize, 5000, 1);
   const maxPending = atLeast("maxPending", options.maxPending, 10_000, 1);
-  let memo = memos.get(kv);
-  if (memo === undefined) {
-    memo = new RevocationMemo(memoSize, maxPending);
-    memos.set(kv, memo);
-  }
+  const memo = memoFor<readonly KeyPart[]>(kv, memoSize, maxPending);
   const sessionKey = (id: string) => [...prefix, "s", id];
   const userKey = async (id: string) => [...prefix, "u", await userKeyId(id, options.pepper)];
   const name = (key: readonly KeyPart[]) => JSON.stringify(key.map(String));

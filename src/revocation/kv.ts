@@ -9,7 +9,7 @@
  * `put` has not succeeded stay in the memo's pending set (never evicted) and are retried (memo.ts).
  */
 import { atLeast, ttlSeconds, userKeyId } from "./keys.ts";
-import { isRevokedBy, type PendingWrite, parseMs, RevocationMemo } from "./memo.ts";
+import { isRevokedBy, memoFor, type PendingWrite, parseMs } from "./memo.ts";
 import type { RevocationQuery, RevocationStore, SessionRevocation, UserRevocation } from "./types.ts";
 
 /** The part of a `KVNamespace` binding this store uses (structural, so `src/` needs no Workers types). */
@@ -47,10 +47,6 @@ export interface KvRevocationOptions {
 const KV_MIN_TTL = 60;
 const KV_MIN_CACHE_TTL = 30;
 
-// One memo per binding: `env.SESSIONS` is the same object on every request of an isolate, so a store
-// created per request still finds the answers of earlier requests.
-const memos = new WeakMap<object, RevocationMemo>();
-
 export function kvRevocationStore(
   binding: KvBindingLike,
   options: KvRevocationOptions = {},
@@ -66,11 +62,7 @@ export function kvRevocationStore(
   const margin = atLeast("margin", options.margin, 60, 0);
   const memoSize = atLeast("memoSize", options.memoSize, 5000, 1);
   const maxPending = atLeast("maxPending", options.maxPending, 10_000, 1);
-  let memo = memos.get(binding);
-  if (memo === undefined) {
-    memo = new RevocationMemo(memoSize, maxPending);
-    memos.set(binding, memo);
-  }
+  const memo = memoFor<string>(binding, memoSize, maxPending);
   const sessionKey = (id: string) => `${prefix}s:${id}`;
   const userKey = async (id: string) => `${prefix}u:${await userKeyId(id, options.pepper)}`;
   const persist = ({ key, value, until }: PendingWrite<string>) =>

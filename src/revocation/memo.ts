@@ -213,3 +213,26 @@ export function parseMs(value: string | null | undefined): number | null {
   if (value == null || !/^\d{1,16}$/.test(value)) return null;
   return Number(value);
 }
+
+const memos = new WeakMap<object, Map<string, RevocationMemo<never>>>();
+
+/**
+ * The memo of stores over one client (a KV binding, a Deno.Kv) with these capacities. Per client,
+ * because `env.SESSIONS` is the same object on every request of an isolate: a store made per request
+ * still finds earlier answers. Per capacity too, so a store never runs on a memo sized by another
+ * store's options — a cache keyed on less than what changes its behaviour.
+ */
+export function memoFor<Key>(client: object, memoSize: number, maxPending: number): RevocationMemo<Key> {
+  let byCapacity = memos.get(client);
+  if (byCapacity === undefined) {
+    byCapacity = new Map();
+    memos.set(client, byCapacity);
+  }
+  const capacity = `${memoSize}:${maxPending}`;
+  let memo = byCapacity.get(capacity) as RevocationMemo<Key> | undefined;
+  if (memo === undefined) {
+    memo = new RevocationMemo<Key>(memoSize, maxPending);
+    byCapacity.set(capacity, memo as unknown as RevocationMemo<never>);
+  }
+  return memo;
+}
