@@ -101,28 +101,54 @@ export function appendHeader(res: HeldResponse, name: string, value: string | re
   else res.setHeader(name, [...(Array.isArray(current) ? current : [String(current)]), ...added]);
 }
 
-/**
- * Replaces `writeHead`, `write`, `end` and `flushHeaders` on `res` with versions that hold the
- * response from the first call until `handlers.commit()` settles. Meanwhile `headersSent` is true,
- * as it would be without the hold, so error handlers do not write a second head into it.
- */
-export function holdResponse(res: HeldResponse, handlers: HoldHandlers): void {
-  const original = {
-    writeHead: res.writeHead,
-    write: res.write,
-    end: res.end,
-    flushHeaders: res.flushHeaders,
-  };
-  const sent = headersSentGetter(res);
-  let state = OPEN;
-  let queue: [Method, unknown[]][] = [];
-  // A held write told its caller to wait (returned false): say "drain" once it went through.
-  let owesDrain = false;
+const HOLD: unique symbol = Symbol("sealed-session/express hold");
+type Held = HeldResponse & { [HOLD]: Hold };
+type Original = Pick<HeldResponse, Method>;
 
-  const release = () => {
-    state = RELEASED;
-    const calls = queue;
-    queue = [];
+/** One response's hold: its state, the calls waiting, and the methods it replaced. */
+class Hold {
+  state = OPEN;
+  queue: [Method, unknown[]][] = [];
+  /** A held write told its caller to wait (returned false): say "drain" once it went through. */
+  owesDrain = false;
+  readonly res: HeldResponse;
+  readonly original: Original;
+  readonly sent: (this: HeldResponse) => boolean;
+  readonly handlers: HoldHandlers;
+
+  constructor(res: HeldResponse, handlers: HoldHandlers) {
+    this.res = res;
+    this.handlers = handlers;
+    this.original = {
+      writeHead: res.writeHead,
+      write: res.write,
+      end: res.end,
+      flushHeaders: res.flushHeaders,
+    };
+    this.sent = headersSentGetter(res);
+  }
+
+  hold(method: Method, args: unknown[]): void {
+    this.queue.push([method, args]);
+    if (this.state !== OPEN) return;
+    this.state = HOLDING;
+    let committing: Promise<void>;
+    try {
+      committing = this.handlers.commit();
+    } catch (error) {
+      committing = Promise.reject(error);
+    }
+    committing.then(
+      () => this.release(),
+      (error: unknown) => this.abandon(error),
+    );
+  }
+
+  release(): void {
+    const { res, original } = this;
+    this.state = RELEASED;
+    const calls = this.queue;
+    this.queue = [];
     let wrote = true;
     for (const [method, args] of calls) {
       try {
@@ -130,66 +156,81 @@ export function holdResponse(res: HeldResponse, handlers: HoldHandlers): void {
         if (method === "write") wrote = result as boolean;
       } catch (error) {
         // What Node would have thrown at the caller (an invalid status, say) cannot reach it now.
-        if (sent.call(res)) (res as unknown as { destroy?(error: unknown): void }).destroy?.(error);
-        else abandon(error);
+        if (this.sent.call(res)) (res as { destroy?(error: unknown): void }).destroy?.(error);
+        else this.abandon(error);
         return;
       }
     }
-    if (owesDrain && wrote && res.writableEnded !== true) res.emit("drain");
-  };
+    if (this.owesDrain && wrote && res.writableEnded !== true) res.emit("drain");
+  }
 
-  const abandon = (error: unknown) => {
-    state = FAILED;
-    queue = [];
+  abandon(error: unknown): void {
+    const { res } = this;
+    this.state = FAILED;
+    this.queue = [];
     // The app's response is dropped; what described its body must not describe the error's.
     for (const name of res.getHeaderNames()) if (BODY_HEADERS.test(name)) res.removeHeader(name);
-    handlers.fail(error);
-  };
+    this.handlers.fail(error);
+  }
+}
 
-  const hold = (method: Method, args: unknown[]) => {
-    queue.push([method, args]);
-    if (state !== OPEN) return;
-    state = HOLDING;
-    let committing: Promise<void>;
-    try {
-      committing = handlers.commit();
-    } catch (error) {
-      committing = Promise.reject(error);
-    }
-    committing.then(release, abandon);
-  };
+// The replacements are shared by every response (their state is the response's Hold), so holding
+// a response allocates one object and a few property writes.
+function writeHead(this: Held, ...args: unknown[]) {
+  const hold = this[HOLD];
+  if (hold.state >= RELEASED) return hold.original.writeHead.apply(this, args);
+  if (hold.state === HOLDING) throw headersSentError();
+  // writeHead(status[, message][, headers]), read as Node reads it: the headers go on the response
+  // now, the status (and message) wait.
+  const message = typeof args[1] === "string";
+  const headers = message ? args[2] : (args[2] ?? args[1]);
+  if (headers !== undefined && headers !== null) applyHeadHeaders(this, headers);
+  hold.hold("writeHead", args.slice(0, message ? 2 : 1));
+  return this;
+}
 
-  res.writeHead = function writeHead(this: HeldResponse, ...args: unknown[]) {
-    if (state >= RELEASED) return original.writeHead.apply(this, args);
-    if (state === HOLDING) throw headersSentError();
-    // writeHead(status[, message][, headers]), read as Node reads it: the headers go on the
-    // response now, the status (and message) wait.
-    const message = typeof args[1] === "string";
-    const headers = message ? args[2] : (args[2] ?? args[1]);
-    if (headers !== undefined && headers !== null) applyHeadHeaders(res, headers);
-    hold("writeHead", args.slice(0, message ? 2 : 1));
-    return this;
-  };
-  res.write = function write(this: HeldResponse, ...args: unknown[]) {
-    if (state >= RELEASED) return original.write.apply(this, args);
-    hold("write", args);
-    owesDrain = true;
-    return false;
-  };
-  res.end = function end(this: HeldResponse, ...args: unknown[]) {
-    if (state >= RELEASED) return original.end.apply(this, args);
-    hold("end", args);
-    return this;
-  };
-  res.flushHeaders = function flushHeaders(this: HeldResponse) {
-    if (state >= RELEASED) return original.flushHeaders.apply(this);
-    hold("flushHeaders", []);
-  };
-  Object.defineProperty(res, "headersSent", {
-    configurable: true,
-    enumerable: false,
-    get(this: HeldResponse) {
-      return state === HOLDING || sent.call(this);
-    },
-  });
+function write(this: Held, ...args: unknown[]) {
+  const hold = this[HOLD];
+  if (hold.state >= RELEASED) return hold.original.write.apply(this, args);
+  hold.hold("write", args);
+  hold.owesDrain = true;
+  return false;
+}
+
+function end(this: Held, ...args: unknown[]) {
+  const hold = this[HOLD];
+  if (hold.state >= RELEASED) return hold.original.end.apply(this, args);
+  hold.hold("end", args);
+  return this;
+}
+
+function flushHeaders(this: Held) {
+  const hold = this[HOLD];
+  if (hold.state >= RELEASED) return hold.original.flushHeaders.apply(this);
+  hold.hold("flushHeaders", []);
+}
+
+const headersSent: PropertyDescriptor = {
+  configurable: true,
+  enumerable: false,
+  get(this: Held) {
+    const hold = this[HOLD];
+    return hold.state === HOLDING || hold.sent.call(this);
+  },
+};
+
+/**
+ * Replaces `writeHead`, `write`, `end` and `flushHeaders` on `res` with versions that hold the
+ * response from the first call until `handlers.commit()` settles. Meanwhile `headersSent` is true,
+ * as it would be without the hold, so error handlers do not write a second head into it. Own
+ * properties, not a prototype: Express swaps a response's prototype when it enters a sub-app.
+ */
+export function holdResponse(res: HeldResponse, handlers: HoldHandlers): void {
+  const held = res as Held;
+  held[HOLD] = new Hold(res, handlers);
+  held.writeHead = writeHead;
+  held.write = write;
+  held.end = end;
+  held.flushHeaders = flushHeaders;
+  Object.defineProperty(res, "headersSent", headersSent);
 }

@@ -51,10 +51,17 @@ export interface SessionContext {
   committed: boolean;
 }
 
-const CONTEXT: unique symbol = Symbol("sealed-session/express");
-type WithContext = Session<object, object> & { [CONTEXT]: SessionContext };
+const CONTEXT: unique symbol = Symbol("sealed-session/express context");
+/** On the prototypes made here: the Session prototype they extend, for the Session's own methods. */
+const BASE: unique symbol = Symbol("sealed-session/express base");
+const VIEW: unique symbol = Symbol("sealed-session/express locked data");
 
-const contextOf = (session: Session<object, object>): SessionContext => (session as WithContext)[CONTEXT];
+type CoreMethods = Record<"regenerate" | "destroy", (...args: unknown[]) => void>;
+type Extended = Session<object, object> & {
+  [CONTEXT]: SessionContext;
+  [BASE]: CoreMethods & object;
+  [VIEW]?: object;
+};
 
 /** Runs a synchronous step the express-session way: callback when given, else a settled promise. */
 function settle(step: () => void, callback: SessionCallback | undefined): Promise<void> | undefined {
@@ -76,21 +83,16 @@ function isCallback(value: unknown): value is SessionCallback {
   return typeof value === "function";
 }
 
-/** The Session's own method, from its prototype: the instance's own property is the one below. */
-function coreMethod(session: Session<object, object>, name: "regenerate" | "destroy") {
-  return (Object.getPrototypeOf(session) as Record<typeof name, (...args: unknown[]) => void>)[name];
-}
-
-type Method = (this: Session<object, object>, ...args: unknown[]) => Promise<void> | undefined;
+type Method = (this: Extended, ...args: unknown[]) => Promise<void> | undefined;
 
 const methods: Record<keyof ExpressSessionMethods<object>, Method> = {
   regenerate(first, second) {
     const callback = isCallback(first) ? first : isCallback(second) ? second : undefined;
     const options = isCallback(first) ? undefined : (first as RegenerateOptions<object> | undefined);
-    return settle(() => coreMethod(this, "regenerate").call(this, options), callback);
+    return settle(() => this[BASE].regenerate.call(this, options), callback);
   },
   destroy(callback) {
-    return settle(() => coreMethod(this, "destroy").call(this), isCallback(callback) ? callback : undefined);
+    return settle(() => this[BASE].destroy.call(this), isCallback(callback) ? callback : undefined);
   },
   save(callback) {
     return settle(
@@ -110,7 +112,7 @@ const methods: Record<keyof ExpressSessionMethods<object>, Method> = {
     );
   },
   reload(callback) {
-    const context = contextOf(this);
+    const context = this[CONTEXT];
     const reloading = (async () => {
       // express-session cannot reload a destroyed session either ("failed to load session").
       if (this.isDestroyed) throw new SessionDestroyedError("reload");
@@ -125,18 +127,12 @@ const methods: Record<keyof ExpressSessionMethods<object>, Method> = {
   },
 };
 
-const methodDescriptors: PropertyDescriptorMap = Object.fromEntries(
-  Object.entries(methods).map(([name, value]) => [
-    name,
-    { value, writable: true, configurable: true, enumerable: false },
-  ]),
-);
-
-/** Gives a loaded session express-session's methods, bound to this request's context. */
-export function addMethods(session: Session<object, object>, context: SessionContext): void {
-  Object.defineProperties(session, methodDescriptors);
-  Object.defineProperty(session, CONTEXT, { value: context, configurable: true, enumerable: false });
-}
+const hidden = (value: unknown): PropertyDescriptor => ({
+  value,
+  writable: true,
+  configurable: true,
+  enumerable: false,
+});
 
 /** A view of the session's data that reads as usual and throws on every change, at any depth. */
 function lockedView<T extends object>(target: T, views: WeakMap<object, object>): T {
@@ -173,36 +169,68 @@ function refuser(action: string) {
 }
 
 /**
+ * The two prototypes a request's session goes through, made once per Session prototype: one
+ * with express-session's methods, and one, after the response started, where changes throw.
+ * Swapping a prototype costs far less per request than defining properties on each session.
+ */
+interface Prototypes {
+  readonly open: object;
+  readonly locked: object;
+}
+const prototypes = new WeakMap<object, Prototypes>();
+
+function prototypesOf(session: Session<object, object>): Prototypes {
+  const base = Object.getPrototypeOf(session) as object;
+  let found = prototypes.get(base);
+  if (found === undefined) {
+    const open: object = Object.create(base, {
+      ...Object.fromEntries(Object.entries(methods).map(([name, method]) => [name, hidden(method)])),
+      [BASE]: hidden(base),
+    });
+    const baseData = Object.getOwnPropertyDescriptor(base, "data")?.get as (this: object) => object;
+    const locked: object = Object.create(open, {
+      data: {
+        configurable: true,
+        enumerable: false,
+        get(this: Extended) {
+          this[VIEW] ??= lockedView(baseData.call(this), new WeakMap());
+          return this[VIEW];
+        },
+        set() {
+          throw new SessionCommittedError("change");
+        },
+      },
+      login: hidden(refuser("log in with")),
+      regenerate: hidden(refuser("regenerate")),
+      destroy: hidden(refuser("destroy")),
+      // Reading a flash value removes it, which would need another write.
+      flash: hidden(refuser("use flash values of")),
+      save: hidden(refuser("save")),
+      reload: hidden(refuser("reload")),
+      touch: hidden(refuser("touch")),
+    });
+    found = { open, locked };
+    prototypes.set(base, found);
+    // Either prototype leads to the same pair.
+    prototypes.set(open, found);
+    prototypes.set(locked, found);
+  }
+  return found;
+}
+
+/** Gives a loaded session express-session's methods, with this request's context. */
+export function addMethods(session: Session<object, object>, context: SessionContext): void {
+  Object.setPrototypeOf(session, prototypesOf(session).open);
+  (session as Extended)[CONTEXT] = context;
+}
+
+/**
  * From now on (the response has started; the commit took its snapshot), reading the session works
  * and every change throws `SessionCommittedError`: through `data` at any depth, `login`,
  * `regenerate`, `destroy`, `flash`, and the express-session methods.
  */
 export function lockSession(session: Session<object, object>): void {
-  const context = contextOf(session);
+  const context = (session as Partial<Extended>)[CONTEXT];
   if (context) context.committed = true;
-  const data = lockedView(session.data as object, new WeakMap());
-  const method = (action: string) => ({
-    value: refuser(action),
-    writable: true,
-    configurable: true,
-    enumerable: false,
-  });
-  Object.defineProperties(session, {
-    data: {
-      configurable: true,
-      enumerable: false,
-      get: () => data,
-      set: () => {
-        throw new SessionCommittedError("change");
-      },
-    },
-    login: method("log in with"),
-    regenerate: method("regenerate"),
-    destroy: method("destroy"),
-    // Reading a flash value removes it, which would need another write.
-    flash: method("use flash values of"),
-    save: method("save"),
-    reload: method("reload"),
-    touch: method("touch"),
-  });
+  Object.setPrototypeOf(session, prototypesOf(session).locked);
 }

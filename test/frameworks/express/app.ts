@@ -111,6 +111,11 @@ export function buildApp({ options, extra, file, twice }: AppOptions): express.E
     await new Promise((resolve) => setTimeout(resolve, 1));
     throw new Error("async handler failed");
   });
+  router.get("/send-then-throw", (req, res) => {
+    count(req);
+    res.json({ sent: true });
+    throw new Error("thrown after the response was sent");
+  });
   router.get("/next-error", (req, _res, next) => {
     count(req);
     next(Object.assign(new Error("teapot"), { status: 418 }));
@@ -219,7 +224,8 @@ export function buildApp({ options, extra, file, twice }: AppOptions): express.E
   app.use(router);
 
   const onError: ErrorRequestHandler = (error, req, res, next) => {
-    if (req.path === "/next-error" || req.path === "/throw-async") return next(error); // Express's own handler
+    // Express's own handler for these (it closes the connection when the headers went out).
+    if (["/next-error", "/throw-async", "/send-then-throw"].includes(req.path)) return next(error);
     if (res.headersSent) return next(error);
     res.status(500).json({
       error: (error as { code?: string }).code ?? (error as Error).message,

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createSessions, generateSecret, type SessionsOptions } from "sealed-session";
 import { memoryRegistry } from "sealed-session/registry";
+import { memoryStore } from "sealed-session/store";
 import { isClearing } from "../../support/http.ts";
 import { buildApp, lateErrors, type RunningApp, serve } from "./app.ts";
 import { type Answer, Browser } from "./browser.ts";
@@ -115,6 +116,19 @@ describe("errors", () => {
     assert.equal(teapot.status, 418);
     assert.equal(ours(teapot).length, 1);
     assert.equal(await views(browser), 2);
+  });
+
+  test("a handler that throws after sending: never a second response mixed into the first", async () => {
+    // Express's handler sees headersSent (true from res.json on, as without the hold) and closes the
+    // connection; the client gets the response or a closed connection, never a 500 head on this body.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const browser = new Browser(app.url);
+      const answer = await browser.get("/send-then-throw").catch((error: Error) => error);
+      if (answer instanceof Error) continue;
+      assert.equal(answer.status, 200);
+      assert.deepEqual(answer.json(), { sent: true });
+    }
+    assert.equal((await new Browser(app.url).get("/json")).status, 200, "the server goes on");
   });
 
   test("a session that no longer fits: CookieTooLargeError reaches the error handler, not the client", async () => {
@@ -350,6 +364,27 @@ describe("mounting and options", () => {
       assert.deepEqual(none.json(), { error: "invalid_config", name: "ConfigError" });
     } finally {
       await perTenant.close();
+    }
+  });
+
+  test("a server-side store comes through the same options: concurrent changes to different keys both land", async () => {
+    const stored = await serve(
+      buildApp({ options: { secrets: secret, store: { store: memoryStore(), mode: "always" } }, file }),
+    );
+    try {
+      const browser = new Browser(stored.url);
+      await browser.get("/json");
+      const cookie = browser.jar.header;
+      const [items, json] = await Promise.all([
+        browser.request("/items", { method: "PUT", body: { items: ["a", "b"] }, headers: { cookie } }),
+        browser.request("/json", { headers: { cookie } }),
+      ]);
+      assert.equal(items.status, 200);
+      assert.equal(json.status, 200);
+      assert.deepEqual((await browser.get("/items")).json(), { items: ["a", "b"] });
+      assert.equal(await views(browser), 2, "both requests' changes are in the store");
+    } finally {
+      await stored.close();
     }
   });
 
