@@ -41,6 +41,11 @@ const app = new Elysia()
     session.data.note = "x".repeat(5000);
     return new Response("raw", { headers: { "set-cookie": "own=1; Path=/" } });
   })
+  // Elysia's redirect() is a Response too.
+  .get("/go", ({ session, redirect }) => {
+    count(session);
+    return redirect("/count", 303);
+  })
   // Response.redirect() has immutable headers.
   .get("/immutable", ({ session, request }) => {
     count(session);

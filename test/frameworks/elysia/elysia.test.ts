@@ -261,7 +261,7 @@ describe("sealed-session/elysia on Bun", { timeout: 120_000 }, () => {
     assert.equal((await browser.send("/rejected")).json.rejected, before + 2);
   });
 
-  it("raw Responses: own Set-Cookie kept beside a two-cookie session, immutable headers, Cache-Control made private", async () => {
+  it("raw Responses: own Set-Cookie kept beside a two-cookie session, redirect(), immutable headers, Cache-Control made private", async () => {
     const browser = new Browser(edge.url);
     await browser.send("/count");
     const raw = await browser.send("/raw-with-cookie");
@@ -271,6 +271,10 @@ describe("sealed-session/elysia on Bun", { timeout: 120_000 }, () => {
       [`${NAME}.1`, false],
       ["own", false],
     ]);
+
+    const go = await browser.send("/go");
+    assert.equal(go.response.status, 303);
+    assert.equal(session(go.written).length, 2, "Elysia's redirect()");
 
     const redirect = await browser.send("/immutable");
     assert.equal(redirect.response.status, 302);
