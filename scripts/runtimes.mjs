@@ -3,6 +3,9 @@
 // Each run prints its runtime and version first and its counts last. The run fails if a runtime
 // fails, is missing, or did not register every case (the adapters print what they saw; see
 // test/runtimes/cases.ts). `--json` writes the results for scripts/runtimes-table.mjs.
+// node20, deno and bun also run the Redis kit (test/runtimes/<id>/redis.test.ts) against one
+// redis-server this script starts for the run (REDIS_URL); each must print how many Redis tests it
+// registered for which clients, and run them all.
 // `--describe` runs nothing: it prints (JSON) the case counts and each runtime's version, the
 // figures the docs' table carries, so `npm run runtimes:table -- --check` can compare them.
 import { spawn, spawnSync } from "node:child_process";
@@ -59,6 +62,7 @@ const runtimes = [
       ),
     ],
     library: "dist/index.js",
+    redis: ["node-redis", "ioredis"],
     parse: parseNodeTest,
   },
   {
@@ -85,6 +89,7 @@ const runtimes = [
     // deno-kv.test.ts (the revocation store on real Deno KV) must not skip itself here.
     env: { DENO_KV_REQUIRED: "1" },
     library: "src/index.ts",
+    redis: ["node-redis", "ioredis"],
     parse: (out) => {
       const m = out.match(
         /(?:ok|FAILED) \| (\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed(?: \| (\d+) ignored)?/,
@@ -100,6 +105,7 @@ const runtimes = [
     version: (exe) => `bun ${capture(exe, ["--version"])}`,
     command: (exe) => [exe, ["test", "test/runtimes/bun/"]],
     library: "src/index.ts",
+    redis: ["node-redis", "ioredis", "bun"],
     parse: (out) => {
       const count = (word) => +(out.match(new RegExp(`^\\s*(\\d+) ${word}$`, "m"))?.[1] ?? 0);
       return /^Ran \d+ tests? across/m.test(out)
@@ -152,8 +158,10 @@ if (args.includes("--describe")) {
 }
 console.log(`${expected.tests} cases in ${expected.files} files (test/cases/*.cases.ts)`);
 
+const redis = selected.some((runtime) => runtime.redis) ? await startRedis() : undefined;
 const results = [];
 for (const runtime of selected) results.push(await run(runtime));
+await redis?.stop();
 
 console.log("\nRuntimes");
 for (const r of results) {
@@ -201,7 +209,10 @@ async function run(runtime) {
     return done();
   }
   const [command, commandArgs] = runtime.command(exe);
-  const { status, output } = await stream(command, commandArgs, runtime.env);
+  // REDIS_REQUIRED: a Redis test file without REDIS_URL fails instead of starting a server of its own.
+  const redisEnv = runtime.redis ? { REDIS_URL: redis?.url ?? "", REDIS_REQUIRED: "1" } : {};
+  if (runtime.redis && redis?.url === undefined) result.problems.push(`Redis: ${redis?.error}`);
+  const { status, output } = await stream(command, commandArgs, { ...runtime.env, ...redisEnv });
   const plain = stripVTControlCharacters(output);
   result.counts = runtime.parse(plain);
   check(result, runtime, plain, status);
@@ -232,9 +243,69 @@ function check(result, runtime, output, status) {
     problems.push(
       `registered ${cases[1]} tests from ${cases[2]} files; expected ${expected.tests} from ${expected.files}`,
     );
-  else if (result.counts && result.counts.passed + result.counts.skipped < expected.tests)
-    problems.push(`only ${result.counts.passed + result.counts.skipped} of ${expected.tests} cases ran`);
+  const redisTests = runtime.redis ? checkRedis(runtime, output, problems) : 0;
+  if (cases && result.counts && result.counts.passed + result.counts.skipped < expected.tests + redisTests)
+    problems.push(
+      `only ${result.counts.passed + result.counts.skipped} tests ran; expected at least ${expected.tests} cases` +
+        (redisTests > 0 ? ` and ${redisTests} Redis tests` : ""),
+    );
   result.ok = problems.length === 0;
+}
+
+/** The Redis kit ran for exactly the runtime's clients, each with every test; returns how many tests. */
+function checkRedis(runtime, output, problems) {
+  const wanted = expected.redisPerClient * runtime.redis.length;
+  const line = output.match(
+    new RegExp(`\\[redis\\] ${runtime.id}: (\\d+) tests for (\\d+) clients \\((.*)\\)`),
+  );
+  if (!line) problems.push("no [redis] line: the Redis tests did not load");
+  else if (line[3] !== runtime.redis.join(", "))
+    problems.push(`Redis tests ran for ${line[3]}, not ${runtime.redis.join(", ")}`);
+  else if (+line[1] !== wanted)
+    problems.push(
+      `registered ${line[1]} Redis tests; expected ${wanted} (${expected.redisPerClient} per client)`,
+    );
+  return wanted;
+}
+
+/**
+ * One redis-server for the whole run (test/support/redis-server.ts, started by Node 24 whatever Node
+ * runs this script). It stops when its stdin closes: at the end, or when this script dies.
+ */
+function startRedis() {
+  return new Promise((done) => {
+    const child = spawn(node24, ["test/support/redis-server.ts", "--stdin"], {
+      cwd: root,
+      env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let output = "";
+    let started = false;
+    const exited = new Promise((resolve) => child.once("close", resolve));
+    const stop = async () => {
+      child.stdin.end();
+      await exited;
+    };
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+      const url = output.match(/^REDIS_URL=(\S+)$/m)?.[1];
+      if (url && !started) {
+        started = true;
+        console.log(`redis-server for the Redis tests: ${url}`);
+        done({ url, stop });
+      }
+    });
+    child.stderr.on("data", (chunk) => {
+      output += chunk;
+    });
+    child.on("error", (error) => done({ error: error.message, stop: async () => {} }));
+    exited.then(() =>
+      done({
+        error: `no redis-server: ${output.trim().split("\n").slice(-3).join(" ")}`,
+        stop: async () => {},
+      }),
+    );
+  });
 }
 
 /** The machine's own Node (the oldest supported one): the first `node` on PATH outside node_modules. */

@@ -7,13 +7,14 @@
  *   const redis = await startRedisServer();   // redis.url: "redis://127.0.0.1:<port>"
  *   try { … } finally { await redis.stop(); }
  *
- * From the command line, to give another runtime (bun, deno) or a benchmark a server:
+ * From the command line (Node 24), to give another runtime (bun, deno) or a benchmark a server:
  *   node test/support/redis-server.ts -- bun test test/runtimes/bun/   # runs it with REDIS_URL set
  *   node test/support/redis-server.ts                                  # prints REDIS_URL=…, runs until ^C
+ *   node test/support/redis-server.ts --stdin                          # … or until its stdin closes
  *
  * Works under Node (node:test, vitest) and Bun; Deno needs --allow-run=redis-server,sh and --allow-net.
  * Needs the Debian `redis-server` (`apt-get install -y redis-server`; .ci/run installs it), or
- * REDIS_SERVER=/path/to/redis-server. See /work/notes/REDIS-TESTING.md … docs/redis.md.
+ * REDIS_SERVER=/path/to/redis-server. More in docs/redis.md ("Testing").
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
@@ -365,20 +366,28 @@ function isExecutable(path: string): boolean {
   }
 }
 
-// Command line: start a server, then run a command with REDIS_URL set (or wait for a signal).
+// Command line: start a server, then run a command with REDIS_URL set, or serve until a signal
+// (or, with --stdin, until standard input closes: a parent that dies takes the server with it).
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
-  const command = args[0] === "--" ? args.slice(1) : args;
+  const untilStdin = args[0] === "--stdin";
+  const rest = untilStdin ? args.slice(1) : args;
+  const command = rest[0] === "--" ? rest.slice(1) : rest;
   const server = await startRedisServer();
   if (command.length === 0) {
     console.log(`REDIS_URL=${server.url}`);
-    console.log(`redis-server pid ${server.pid}; stop with ^C`);
+    console.log(`redis-server pid ${server.pid}; stop with ^C${untilStdin ? " or by closing stdin" : ""}`);
     const end = async () => {
       await server[Symbol.asyncDispose]();
       process.exit(0);
     };
     process.once("SIGINT", end);
     process.once("SIGTERM", end);
+    if (untilStdin) {
+      process.stdin.on("end", end);
+      process.stdin.on("close", end);
+      process.stdin.resume();
+    }
     setInterval(() => {}, 1 << 30);
   } else {
     const result = spawnSync(command[0] as string, command.slice(1), {

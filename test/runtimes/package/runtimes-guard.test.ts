@@ -65,3 +65,34 @@ test("a runtime that reports success without running the adapter fails the run",
   // It ran here, not in the project: the copy got the build the node20 step makes.
   assert.ok(existsSync(join(project, "dist", "index.js")), output);
 });
+
+test("a runtime that reports its cases but never ran its Redis tests fails the run", () => {
+  const listed = spawnSync(
+    process.execPath,
+    ["--import", "./test/runtimes/node-test/register.mjs", "test/runtimes/node-test/list.ts"],
+    { cwd: project, encoding: "utf8" },
+  );
+  const { files, tests } = JSON.parse(listed.stdout) as { files: number; tests: number };
+  // Everything the case check wants, and a summary with exactly that many passes: no Redis tests.
+  const impostor = join(scratch, "node-without-redis");
+  mkdirSync(impostor, { recursive: true });
+  const lines = [
+    "[runtime] node20: node 20.0.0",
+    "[library] node20: dist/index.js",
+    `[cases] node20: ${tests} tests from ${files} files, 0 skipped`,
+    `ℹ pass ${tests}`,
+    "ℹ fail 0",
+    "ℹ skipped 0",
+  ];
+  writeFileSync(
+    join(impostor, "node"),
+    `#!/bin/sh\nprintf 'v20.0.0\\n'\n[ "$1" = "--version" ] && exit 0\nprintf '%s\\n' ${lines.map((line) => `'${line}'`).join(" ")}\n`,
+  );
+  chmodSync(join(impostor, "node"), 0o755);
+  const { status, output } = runNode20With(join(impostor, "node"));
+  assert.equal(status, 1, output);
+  assert.match(output, /redis-server for the Redis tests: redis:\/\/127\.0\.0\.1:\d+/);
+  assert.match(output, /no \[redis\] line: the Redis tests did not load/);
+  assert.match(output, /expected at least \d+ cases and \d+ Redis tests/);
+  assert.doesNotMatch(output, /the adapter never ran|no \[cases\] line/);
+});
