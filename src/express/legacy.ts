@@ -12,15 +12,17 @@
 import { parseCookie, stringifySetCookie } from "cookie";
 import { ConfigError } from "../errors.ts";
 import { utf8 } from "../lib/bytes.ts";
+import { type RedisCommandsLike, replyString } from "../lib/redis.ts";
 import type { Session } from "../session/session.ts";
 
 /**
  * The Redis client the migration reads through (one GETDEL per legacy cookie, Redis 6.2 or later):
- * the library's structural client (`{ command(args) }`, e.g. `nodeRedisClient(pool)`), or the
- * client connect-redis used as it is — node-redis (`getDel`), ioredis or Bun's (`getdel`).
+ * the client connect-redis used as it is — node-redis (`getDel`), ioredis or Bun's (`getdel`) — or
+ * the library's structural client (`nodeRedisClient(client)` and its kin from
+ * `sealed-session/revocation`, or any `{ command(args) }`).
  */
 export type LegacyRedisClient =
-  | { command(args: readonly string[]): Promise<unknown> }
+  | RedisCommandsLike
   | { getDel(key: string): Promise<unknown> }
   | { getdel(key: string): Promise<unknown> };
 
@@ -192,9 +194,10 @@ export function legacyMigration<Data extends object>(
       if (value === undefined) return NONE;
       const id = await unsign(value);
       if (id === undefined) return cleared;
-      let text: unknown;
+      let text: string | null;
       try {
-        text = await take(id);
+        // Buffers (Bun, RESP3 clients) read as text; a reply of another kind is a failure.
+        text = replyString(await take(id));
       } catch (error) {
         // Keep the legacy cookie: the next request tries again, and nobody is logged out by an outage.
         try {
@@ -206,7 +209,7 @@ export function legacyMigration<Data extends object>(
       }
       // Gone (used, expired, or a replayed copy), or the request already has a session of ours:
       // the record is retired either way.
-      if (typeof text !== "string" || !session.isNew || session.readOnly) return cleared;
+      if (text === null || !session.isNew || session.readOnly) return cleared;
       const record = parseRecord(text);
       if (record === undefined) return cleared;
       const mapped = await options.mapLegacy(record);
