@@ -11,6 +11,7 @@ import { after, before, describe, test } from "node:test";
 import { createClient } from "redis";
 import { generateSecret } from "sealed-session";
 import type { ExpressSessionMigration, LegacyErrorEvent } from "sealed-session/express";
+import { nodeRedisClient } from "sealed-session/revocation";
 import { type RunningServer, startServer } from "../../runtimes/examples.ts";
 import { isClearing } from "../../support/http.ts";
 import { type RedisServer, startRedisServer } from "../../support/redis-server.ts";
@@ -210,7 +211,8 @@ describe("migration details (in process)", () => {
   test("the login is a new session id; a connect.sid beside a session of ours is retired, not merged", async () => {
     const cookie = await legacyUser("hal");
     const other = await legacyUser("ida");
-    await withApp({}, async (base) => {
+    // Through the library's structural client this time (its `command`), not node-redis's getDel.
+    await withApp({ redis: nodeRedisClient(client) }, async (base) => {
       const browser = new Browser(base);
       browser.jar.set("connect.sid", cookie);
       const answer = await browser.get("/json");
