@@ -93,7 +93,14 @@ export interface NodeRedisClientLike {
  */
 export function nodeRedisClient(
   client: NodeRedisClientLike | NodeRedisPoolLike,
-  options: IsolatedPoolOptions = {},
+  options?: IsolatedPoolOptions,
+): RedisClientLike {
+  return once(client, options, () => adaptNodeRedis(client, options ?? {}));
+}
+
+function adaptNodeRedis(
+  client: NodeRedisClientLike | NodeRedisPoolLike,
+  options: IsolatedPoolOptions,
 ): RedisClientLike {
   const c = client as Partial<NodeRedisClientLike & NodeRedisPoolLike> | undefined;
   if (typeof c?.sendCommand === "function" && typeof c.execute === "function") {
@@ -155,10 +162,14 @@ export interface IoredisLike {
  * while busy and closed after a second idle. Create the client with `enableOfflineQueue: false` (and
  * `lazyConnect: true`, then `await redis.connect()`), or commands wait while Redis is down.
  */
-export function ioredisClient(redis: IoredisLike, options: IsolatedPoolOptions = {}): RedisClientLike {
+export function ioredisClient(redis: IoredisLike, options?: IsolatedPoolOptions): RedisClientLike {
   if (typeof redis?.call !== "function" || typeof redis.duplicate !== "function") {
     throw new TypeError("sealed-session: ioredisClient(redis) needs an ioredis client (new Redis(…))");
   }
+  return once(redis, options, () => adaptIoredis(redis, options ?? {}));
+}
+
+function adaptIoredis(redis: IoredisLike, options: IsolatedPoolOptions): RedisClientLike {
   const isolated = connectionPool<IoredisConnectionLike>(
     async () => {
       const connection = redis.duplicate({ lazyConnect: true });
@@ -203,12 +214,16 @@ export interface BunRedisLike {
  * busy and closed after a second idle. Create the client with `enableOfflineQueue: false`, or
  * commands wait while Redis is down.
  */
-export function bunRedisClient(client: BunRedisLike, options: IsolatedPoolOptions = {}): RedisClientLike {
+export function bunRedisClient(client: BunRedisLike, options?: IsolatedPoolOptions): RedisClientLike {
   if (typeof client?.send !== "function" || typeof client.duplicate !== "function") {
     throw new TypeError(
       "sealed-session: bunRedisClient(client) needs Bun's RedisClient (new RedisClient(url))",
     );
   }
+  return once(client, options, () => adaptBun(client, options ?? {}));
+}
+
+function adaptBun(client: BunRedisLike, options: IsolatedPoolOptions): RedisClientLike {
   const isolated = connectionPool<BunRedisConnectionLike>(
     () => client.duplicate(),
     (connection) => connection.close(),
@@ -220,6 +235,20 @@ export function bunRedisClient(client: BunRedisLike, options: IsolatedPoolOption
     isolated: (_key, fn) =>
       isolated((connection) => fn({ command: ([name, ...args]) => connection.send(name as string, args) })),
   };
+}
+
+// One adapter per client (when made without options): a store built per request with
+// `nodeRedisClient(client)` still shares the duplicated connections and the one eviction check.
+const adapters = new WeakMap<object, RedisClientLike>();
+
+function once(client: object, options: IsolatedPoolOptions | undefined, make: () => RedisClientLike) {
+  if (options !== undefined) return make();
+  let adapter = adapters.get(client);
+  if (adapter === undefined) {
+    adapter = make();
+    adapters.set(client, adapter);
+  }
+  return adapter;
 }
 
 export interface IsolatedPoolOptions {
@@ -255,8 +284,9 @@ function connectionPool<C>(
     } catch {}
   };
   return async (fn) => {
-    if (busy >= max) await new Promise<void>((resolve) => waiting.push(resolve));
-    busy++;
+    // A finished task hands its slot straight to the next waiter, so `busy` never exceeds `max`.
+    if (busy < max) busy++;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
     let connection: C | undefined;
     try {
       let reused = idle.pop();
@@ -281,8 +311,9 @@ function connectionPool<C>(
       if (connection !== undefined) shut(connection);
       throw error;
     } finally {
-      busy--;
-      waiting.shift()?.();
+      const next = waiting.shift();
+      if (next !== undefined) next();
+      else busy--;
     }
   };
 }

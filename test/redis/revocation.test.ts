@@ -330,6 +330,56 @@ describe("eviction check at start-up", () => {
   });
 });
 
+describe("adapters", () => {
+  /** How often Redis ran `command` since the last CONFIG RESETSTAT. */
+  const calls = async (server: RedisServer, command: string) =>
+    Number(
+      String(await server.command("INFO", "commandstats")).match(
+        new RegExp(`^cmdstat_${command.replace("|", "\\|")}:calls=(\\d+)`, "m"),
+      )?.[1] ?? 0,
+    );
+
+  it("one adapter per client: stores built per request share its connections and one eviction check", async () => {
+    await using server = await startRedisServer();
+    const raw = createClient({ url: server.url, disableOfflineQueue: true });
+    raw.on("error", () => {});
+    await raw.connect();
+    try {
+      assert.equal(nodeRedisClient(raw), nodeRedisClient(raw));
+      assert.notEqual(nodeRedisClient(raw, { maxConnections: 2 }), nodeRedisClient(raw));
+      await server.command("CONFIG", "RESETSTAT");
+      for (let i = 0; i < 3; i++) redisRevocationStore(nodeRedisClient(raw));
+      await raw.sendCommand(["PING"]); // after the checks on the same connection
+      assert.equal(await calls(server, "config|get"), 1);
+    } finally {
+      raw.destroy();
+    }
+  });
+
+  it("transactions share at most maxConnections duplicated connections, reused while busy", async () => {
+    await using server = await startRedisServer();
+    const raw = createClient({ url: server.url, disableOfflineQueue: true });
+    raw.on("error", () => {});
+    await raw.connect();
+    try {
+      const store = redisRevocationStore(nodeRedisClient(raw, { maxConnections: 2 }), {
+        checkEviction: false,
+      });
+      await server.command("CONFIG", "RESETSTAT");
+      const now = Date.now();
+      await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          store.revokeUser({ userId: `user-${i}`, cutoff: now, until: now + DAY }),
+        ),
+      );
+      assert.equal(await calls(server, "exec"), 12);
+      assert.equal(await calls(server, "hello"), 2, "two connections opened (node-redis greets with HELLO)");
+    } finally {
+      raw.destroy();
+    }
+  });
+});
+
 describe("the client is checked when a store is built", () => {
   it("names the engine and the adapter to use", async () => {
     const pool = createClientPool({ url: shared.url });
