@@ -22,6 +22,7 @@ const NOT_CORE = [
   /\/dist\/workers\//,
   /\/dist\/token\//,
   /\/dist\/revocation\/(?!policy\.js$|types\.js$)/,
+  /\/dist\/lib\/redis\.js$/,
 ];
 
 interface Bundle {
@@ -85,6 +86,7 @@ test("the core-only Worker contains no Hono middleware, Workers helper, revocati
     "memoryRevocationStore",
     "kvRevocationStore",
     "denoKvRevocationStore",
+    "redisRevocationStore",
     "createMiddleware",
   ]) {
     assert.ok(!core.code.includes(name), `${name} is in the core-only bundle`);
