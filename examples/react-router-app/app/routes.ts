@@ -14,6 +14,7 @@ export default [
       route("login", "routes/mw.login.tsx"),
       route("account", "routes/mw.account.tsx"),
       route("api", "routes/mw.api.ts"),
+      route("oops", "routes/mw.oops.tsx"),
     ]),
   ]),
 ] satisfies RouteConfig;

@@ -118,7 +118,9 @@ describe("sealed-session/react-router in a React Router production build (react-
       assert.equal(refused.response.status, 302);
       assert.equal(refused.response.headers.get("location"), "/login");
       assert.equal(text((await browser.send("/login")).text, "error"), "Say who you are");
-      assert.equal(text((await browser.send("/login")).text, "error"), undefined, "a flash shows once");
+      const again = await browser.send("/login");
+      assert.equal(text(again.text, "error"), undefined, "a flash shows once");
+      assert.deepEqual([again.written, again.empty], [[], 0], 'React Router drops a loader\'s "" Set-Cookie');
 
       const login = await browser.form("/login", { user: "ada" });
       assert.equal(login.response.status, 302);
@@ -277,6 +279,12 @@ describe("sealed-session/react-router in a React Router production build (react-
       assert.equal(text(account.text, "account"), "ada");
       assert.deepEqual(account.written, [], "nothing changed: no cookie");
       assert.deepEqual(named((await browser.send("/")).written, MW), [], "routes outside /mw leave it alone");
+
+      const oops = await browser.send("/mw/oops");
+      assert.equal(oops.response.status, 500, "React Router's error boundary");
+      assert.equal(text(oops.text, "error"), "500");
+      assert.equal(named(oops.written, MW).length, 1, "the error page carries the session");
+      assert.equal(text((await browser.send("/mw")).text, "notice"), "Something went wrong");
     });
 
     it("a large session spans two cookies and shrinks back to one", async () => {

@@ -1,5 +1,5 @@
 // A page for logged-in users. Its guard is middleware too; listing sessions.middleware again here
-// does nothing (the layout's already loaded the session).
+// does nothing (the layout has already loaded the session).
 import { redirect } from "react-router";
 import { sessions } from "../sessions.server";
 import type { Route } from "./+types/mw.account";
