@@ -340,23 +340,23 @@ function table(report: Report): string {
       `payload ${report.payload_bytes} B JSON · load ${report.machine.loadavg.join(" → ")}`,
     "",
     "Loopback HTTP, concurrency 1 (µs per request, median; overhead = case − bare Express; CPU = server process)",
-    `${pad("", 34)}${lpad("latency", 9)}${lpad("overhead", 10)}${lpad("CPU", 8)}${lpad("CPU over", 10)}  Redis commands per request`,
+    `${pad("", 42)}${lpad("latency", 9)}${lpad("overhead", 10)}${lpad("CPU", 8)}${lpad("CPU over", 10)}  Redis commands per request`,
   ];
   const bare = report.cases.bare.median_us;
   lines.push(
-    `${pad("bare Express", 34)}${lpad(fmt(bare), 9)}${lpad("", 10)}${lpad(fmt(report.cpu_us_per_request.bare.median_us), 8)}${lpad("", 10)}  0`,
+    `${pad("bare Express", 42)}${lpad(fmt(bare), 9)}${lpad("", 10)}${lpad(fmt(report.cpu_us_per_request.bare.median_us), 8)}${lpad("", 10)}  0`,
   );
   for (const variant of VARIANTS) {
     for (const path of PATHS) {
       const name = `${variant}_${path}` as CaseName;
       lines.push(
-        `${pad(`${LABELS[variant]}, ${path}`, 34)}${lpad(fmt(report.cases[name].median_us), 9)}` +
+        `${pad(`${LABELS[variant]}, ${path}`, 42)}${lpad(fmt(report.cases[name].median_us), 9)}` +
           `${lpad(fmt(report.overhead_us[name]), 10)}${lpad(fmt(report.cpu_us_per_request[name].median_us), 8)}` +
           `${lpad(fmt(report.cpu_overhead_us[name]), 10)}  ${commands(name)}`,
       );
     }
   }
-  for (const missing of report.not_measured) lines.push(`${pad(missing, 34)}${lpad("not measured yet", 19)}`);
+  for (const missing of report.not_measured) lines.push(`${pad(missing, 42)}${lpad("not measured yet", 19)}`);
   lines.push("", "Ratios (median of per-run ratios)");
   for (const def of RATIOS) {
     const goal = report.goals[def.key];
