@@ -14,7 +14,8 @@ export type ReasonCode =
   | "revocation_unavailable"
   | "too_large"
   | "unsupported_version"
-  | "store_unavailable";
+  | "store_unavailable"
+  | "invalid_data";
 
 export const REASON_CODES: readonly ReasonCode[] = [
   "malformed",
@@ -27,6 +28,7 @@ export const REASON_CODES: readonly ReasonCode[] = [
   "too_large",
   "unsupported_version",
   "store_unavailable",
+  "invalid_data",
 ];
 
 export type ErrorCode =
@@ -83,11 +85,27 @@ export class CookieTooLargeError extends SessionError {
   }
 }
 
-/** A value that JSON cannot carry unchanged (Date, Map, BigInt, NaN, cycles, …). */
+/**
+ * Data a session cannot store: a value JSON cannot carry unchanged (Date, Map, BigInt, NaN, cycles, …;
+ * code `not_json`), or — with a `schema` — data that fails it at `commit` (code `invalid_data`; `path`
+ * names the first failing key, `issues` holds the validator's issues). Messages name paths, never values.
+ */
 export class DataError extends SessionError {
-  declare readonly code: "not_json";
-  constructor(message: string) {
-    super("not_json", `sealed-session: ${message}`);
+  declare readonly code: "not_json" | "invalid_data";
+  /** For `invalid_data`: the first failing path, e.g. `["cart", 0, "qty"]` (empty for the whole object). */
+  readonly path: readonly PropertyKey[] | undefined;
+  /** For `invalid_data`: the schema's issues. Their messages may quote values: log them with care. */
+  readonly issues: readonly { readonly message: string; readonly path?: readonly unknown[] | undefined }[];
+  constructor(
+    message: string,
+    invalid?: {
+      path: readonly PropertyKey[];
+      issues: readonly { readonly message: string; readonly path?: readonly unknown[] | undefined }[];
+    },
+  ) {
+    super(invalid ? "invalid_data" : "not_json", `sealed-session: ${message}`);
+    this.path = invalid?.path;
+    this.issues = invalid?.issues ?? [];
   }
 }
 
@@ -109,11 +127,10 @@ export class SessionDestroyedError extends SessionError {
  */
 export class SessionReadOnlyError extends SessionError {
   declare readonly code: "read_only";
-  constructor(action: string) {
+  constructor(action: string, why = "the revocation store could not be asked") {
     super(
       "read_only",
-      `sealed-session: cannot ${action} a read-only session (the revocation store could not be asked); ` +
-        "answer 503 and retry later",
+      `sealed-session: cannot ${action} a read-only session (${why}); answer 503 and retry later`,
     );
   }
 }

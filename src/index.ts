@@ -1,6 +1,14 @@
 export { type SealOptions, seal, type UnsealOptions, unseal } from "./codec/seal.ts";
 export type { Format } from "./codec/types.ts";
-export type { CookieOptions } from "./cookie/options.ts";
+export type { CookieOptions, CookiePrefix } from "./cookie/options.ts";
+export {
+  type CsrfFailure,
+  type CsrfOptions,
+  type CsrfResult,
+  checkCsrf,
+  originAllowed,
+  type SecFetchSite,
+} from "./csrf/index.ts";
 export {
   ConfigError,
   CookieTooLargeError,
@@ -39,6 +47,7 @@ export {
   type SessionsOptions,
 } from "./session/manager.ts";
 export type { LoginOptions, RegenerateOptions, Session } from "./session/session.ts";
+export type { StandardSchemaV1 } from "./session/standard-schema.ts";
 export type { DataStore, StoreErrorEvent, StoreOptions } from "./store/types.ts";
 export {
   type ClaimValue,

@@ -101,6 +101,7 @@ export function parseSecrets(input: unknown, option = "secrets"): KeyEntry[] {
 export class Keyring {
   readonly entries: readonly KeyEntry[];
   readonly #jweKeys = new Map<string, CryptoKey>();
+  readonly #hmacKeys = new Map<string, CryptoKey>();
   readonly #hkdfBase = new Map<KeyEntry, CryptoKey>();
   readonly #ironPasswords = new Map<string, string>();
   readonly #ironOwn = new Map<string, IronKeys>();
@@ -172,6 +173,22 @@ export class Keyring {
       ["encrypt", "decrypt"],
     );
     this.#jweKeys.set(cacheKey, key);
+    return key;
+  }
+
+  /** HMAC-SHA-256 key from HKDF-SHA-256 over the secret, bound to `info` (e.g. one cookie's CSRF tokens). */
+  async hmacKey(entry: KeyEntry, info: string): Promise<CryptoKey> {
+    const cacheKey = `${entry.index}\u0000${info}`;
+    const cached = this.#hmacKeys.get(cacheKey);
+    if (cached) return cached;
+    const key = await crypto.subtle.deriveKey(
+      { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: utf8.encode(info) },
+      await this.#hkdf(entry),
+      { name: "HMAC", hash: "SHA-256", length: 256 },
+      false,
+      ["sign"],
+    );
+    this.#hmacKeys.set(cacheKey, key);
     return key;
   }
 

@@ -76,6 +76,8 @@ function waitUntilOf(c: Context): WaitUntil | undefined {
   }
 }
 
+// CSRF tokens for forms, and step-up freshness (see docs/safe-flows.md).
+export { csrfProtection, type HonoCsrfOptions, requireFreshAuth } from "./csrf.ts";
 // Bearer tokens (see docs/tokens.md).
 export { bearerAuth, jwksRoute, type TokenEnv } from "./jwks.ts";
 export type { Session, Sessions, SessionsOptions };

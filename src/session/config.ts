@@ -5,10 +5,12 @@
  * the newest revocation cutoff), which the load and commit steps share.
  */
 import { legacyDeadline } from "../codec/seal.ts";
+import type { Opened } from "../codec/types.ts";
 import { FORMATS, type Format } from "../codec/types.ts";
 import { type CookieOptions, type ResolvedCookie, resolveCookie } from "../cookie/options.ts";
 import { ConfigError, type ReasonCode } from "../errors.ts";
 import { type IronBinding, Keyring, parseSecrets, type SecretInput } from "../keyring.ts";
+import { toJson } from "../lib/json.ts";
 import { Lru } from "../lib/lru.ts";
 import { type ResolvedRegistry, registryRevocation, resolveRegistry } from "../registry/policy.ts";
 import type { RegistryOptions, RegistryStore } from "../registry/types.ts";
@@ -20,13 +22,21 @@ import type { SessionTokens } from "../token/session-tokens.ts";
 import type { Tokens } from "../token/types.ts";
 import { type CachePolicy, cachePolicy } from "./cache-control.ts";
 import type { SessionContext } from "./session.ts";
+import type { StandardSchemaV1 } from "./standard-schema.ts";
 import { TokenCache } from "./token-cache.ts";
 
 const DAY = 86_400;
 /** Browsers cap cookie lifetimes at 400 days. */
 export const MAX_COOKIE_AGE = 400 * DAY;
 
-export interface SessionsOptions {
+/** `T`, but not a place to infer `T` from: `Data` comes from `schema` (TypeScript 5.4's `NoInfer`). */
+type Later<T> = [T][T extends unknown ? 0 : never];
+
+/**
+ * A session manager's options. `Data` is the session data's type: inferred from `schema` when there
+ * is one (`createSessions({ schema })`), else given as `createSessions<Data>(…)`.
+ */
+export interface SessionsOptions<Data extends object = Record<string, unknown>> {
   /**
    * Secrets, newest first, each at least 32 characters: a list, one string, or a comma-separated
    * string (as an environment variable holds them; a secret in it cannot contain a comma). The first
@@ -65,6 +75,31 @@ export interface SessionsOptions {
    * cookie then keeps only a small sealed pointer, and each commit sends a patch of what changed.
    */
   readonly store?: DataStore | StoreOptions;
+  /**
+   * A Standard Schema (zod, valibot, arktype, …) for the session data; `Data` is inferred from it.
+   * Data that fails it on load is reset (to `initialData`) while the session — id, user, expiry —
+   * stays, with `invalidReason` `"invalid_data"`: a stricter schema logs nobody out. Data that fails
+   * it at `commit` throws `DataError` (code `invalid_data`) naming the failing path. The empty object
+   * must pass, or supply `initialData`. See docs/safe-flows.md.
+   */
+  readonly schema?: StandardSchemaV1<unknown, Data>;
+  /**
+   * The data a new session starts with (and what invalid data is reset to). Called once, at
+   * start-up; each new session gets a copy. Default `{}` (or, with a `schema`, its output for `{}`).
+   */
+  readonly initialData?: () => Later<Data>;
+  /**
+   * The version of the data's shape, a whole number (default 0). A cookie or store record written
+   * under an older version is upgraded by `migrate` on load and re-sealed; one from a *newer*
+   * version (a rolling deploy, a rollback) loads read-only and keeps its cookie.
+   */
+  readonly dataVersion?: number;
+  /**
+   * Upgrades data by one version: called with data of `fromVersion`, it returns the data of
+   * `fromVersion + 1` (it may be async). A cookie two versions behind gets two calls. Data it throws
+   * on is reset, as data that fails the schema is (`invalid_data`).
+   */
+  readonly migrate?: (data: Record<string, unknown>, fromVersion: number) => object | Promise<object>;
   /** Called for every rejected cookie, with its reason. Never receives the token or the secrets. */
   readonly onInvalid?: (event: { reason: ReasonCode; cookie: string }) => void;
   /** Called when a session's cookies reach `cookie.warnAt` bytes. */
@@ -104,6 +139,22 @@ export interface SessionsOptions {
 /** What the load and commit steps share: the checked options and the manager's state. */
 export interface ManagerState {
   readonly keyring: Keyring;
+  /** The cookie written, with its keys' bindings; `previous` are the names read when it is absent. */
+  readonly current: CookieBinding;
+  readonly previous: readonly CookieBinding[];
+  /** HKDF info of this cookie's CSRF-token key. */
+  readonly csrfInfo: string;
+  /** The data schema, when one is configured (see `SessionsOptions.schema`). */
+  readonly schema: StandardSchemaV1 | undefined;
+  /** The data version this manager writes; `migrate` upgrades older data one version a call. */
+  readonly dataVersion: number;
+  readonly migrate: SessionsOptions["migrate"];
+  /** What `commit` compares a new session's data and flash with (its initial data, unchanged). */
+  readonly initialSnapshot: string;
+  /** With an async schema: the start-up check of the initial data, awaited by the first load. */
+  initialCheck: Promise<void> | undefined;
+  /** Opened tokens whose data passed the schema (or that this manager sealed): not validated again. */
+  readonly validated: WeakSet<Opened>;
   /** The format written; `read` lists every format accepted. */
   readonly write: Format;
   readonly read: readonly Format[];
@@ -139,6 +190,100 @@ export interface ManagerState {
   lastCutoff: number;
 }
 
+/** One cookie name and the key bindings derived from it: a cookie's name is bound into its seal. */
+export interface CookieBinding {
+  readonly cookie: ResolvedCookie;
+  /** HKDF info of the `jwe` key. */
+  readonly jweInfo: string;
+  /** HKDF info of the iron password (see `IronBinding`), for sealing. */
+  readonly ironInfo: string;
+  /** Iron passwords to try on load: this name's, then (legacy, adoption) the raw secret. */
+  readonly ironBound: readonly IronBinding[];
+  readonly ironBoundOrRaw: readonly IronBinding[];
+}
+
+function bindingOf(cookie: ResolvedCookie): CookieBinding {
+  const ironInfo = `sealed-session/v1 iron cookie:${cookie.name}`;
+  return {
+    cookie,
+    jweInfo: `sealed-session/v1 cookie:${cookie.name}`,
+    ironInfo,
+    ironBound: [ironInfo],
+    ironBoundOrRaw: [ironInfo, undefined],
+  };
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** The first failing path of a schema's issues, as plain keys, and a printable form of it. */
+export function issuePath(issues: readonly StandardSchemaV1.Issue[]): {
+  path: PropertyKey[];
+  text: string;
+} {
+  const path = (issues[0]?.path ?? []).map((segment) =>
+    typeof segment === "object" && segment !== null ? segment.key : segment,
+  );
+  const text = path.length === 0 ? "(the data itself)" : path.map((key) => String(key)).join(".");
+  return { path, text };
+}
+
+/** `schema`, `initialData`, `dataVersion` and `migrate`. */
+function dataOf(options: SessionsOptions<object>) {
+  const { schema, migrate } = options;
+  if (
+    schema !== undefined &&
+    (typeof schema !== "object" ||
+      schema === null ||
+      typeof schema["~standard"] !== "object" ||
+      typeof schema["~standard"]?.validate !== "function")
+  ) {
+    throw new ConfigError(
+      "`schema` must be a Standard Schema (zod, valibot, arktype, … — an object with `~standard.validate`)",
+    );
+  }
+  if (options.initialData !== undefined && typeof options.initialData !== "function") {
+    throw new ConfigError("`initialData` must be a function returning the data a new session starts with");
+  }
+  const dataVersion = options.dataVersion ?? 0;
+  if (!Number.isInteger(dataVersion) || dataVersion < 0 || dataVersion > 1_000_000) {
+    throw new ConfigError("`dataVersion` must be a whole number from 0");
+  }
+  if (migrate !== undefined && typeof migrate !== "function") {
+    throw new ConfigError("`migrate` must be a function (data, fromVersion) => data of fromVersion + 1");
+  }
+  if (dataVersion > 0 && migrate === undefined) {
+    throw new ConfigError(
+      "`dataVersion` needs `migrate(data, fromVersion)`, which upgrades older cookies' data one version a call",
+    );
+  }
+  const initial: unknown = options.initialData ? options.initialData() : {};
+  if (!isPlainObject(initial)) throw new ConfigError("`initialData()` must return a plain object");
+  toJson(initial, "initialData()");
+  let initialJson = JSON.stringify(initial);
+  let initialCheck: Promise<void> | undefined;
+  if (schema) {
+    const accept = (result: StandardSchemaV1.Result<unknown>) => {
+      if (result.issues) {
+        throw new ConfigError(
+          `\`schema\` rejects the data a new session starts with (${options.initialData ? "initialData()" : "{}"}) at ${issuePath(result.issues).text}: ` +
+            "supply an `initialData()` that passes it, or make those fields optional",
+        );
+      }
+      // Without initialData, a new session starts from the schema's output for {} (its defaults).
+      if (!options.initialData && isPlainObject(result.value))
+        initialJson = toJson(result.value, "schema output");
+    };
+    const result = schema["~standard"].validate(initial);
+    if (result instanceof Promise) {
+      initialCheck = result.then(accept);
+      // Handled here too, so a rejection before the first load is no unhandled one; that load throws it.
+      initialCheck.catch(() => {});
+    } else accept(result);
+  }
+  return { schema, dataVersion, migrate, initialJson: () => initialJson, initialCheck };
+}
+
 function seconds(name: string, value: unknown, fallback: number, max: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) {
@@ -164,7 +309,7 @@ function formatsOf(option: SessionsOptions["format"]): readonly Format[] {
 }
 
 /** `maxAge`, `idleTimeout`, `refreshAfter` and `clockTolerance`, in seconds. */
-function lifetimesOf(options: SessionsOptions) {
+function lifetimesOf(options: SessionsOptions<object>) {
   const maxAge = seconds("maxAge", options.maxAge, 14 * DAY, MAX_COOKIE_AGE);
   // An idle timeout longer than the lifetime can never fire first: clamp, as documented.
   const idleTimeout =
@@ -196,7 +341,7 @@ function lifetimesOf(options: SessionsOptions) {
 }
 
 /** `ironSuffix`, `adoptIronSessions` and `acceptLegacyIron`. */
-function ironOf(options: SessionsOptions, formats: readonly Format[]) {
+function ironOf(options: SessionsOptions<object>, formats: readonly Format[]) {
   if (options.ironSuffix !== undefined && !/^~\d{1,3}$/.test(options.ironSuffix)) {
     throw new ConfigError('`ironSuffix` must look like "~2" (what iron-session v8 expects)');
   }
@@ -214,7 +359,7 @@ function ironOf(options: SessionsOptions, formats: readonly Format[]) {
 }
 
 /** Checks every option and builds a manager's state. Throws `ConfigError` on anything that cannot work. */
-export function configure(options: SessionsOptions): ManagerState {
+export function configure(options: SessionsOptions<object>): ManagerState {
   if (typeof options !== "object" || options === null)
     throw new ConfigError("createSessions(options) needs an options object");
   const keyring = new Keyring(parseSecrets(options.secrets));
@@ -226,10 +371,12 @@ export function configure(options: SessionsOptions): ManagerState {
   const registry = resolveRegistry(options.registry);
   const store = resolveStore(options.store, cookie.warnAt);
   const caching = cachePolicy(options.cacheControl);
+  const data = dataOf(options);
   if (options.tokens !== undefined && typeof options.tokens?.create !== "function") {
     throw new ConfigError("`tokens` must come from sessionTokens({ issuer, audience, ... })");
   }
   const now = options.now ?? Date.now;
+  const current = bindingOf(cookie);
   // Created through the option itself, so an app without tokens bundles no token code. With a
   // registry and no revocation store, tokens are checked against the registry: logout ends them too.
   const bearer = options.tokens?.create(
@@ -257,13 +404,28 @@ export function configure(options: SessionsOptions): ManagerState {
       maxAge,
       idleTimeout,
       persistent: options.persistent ?? true,
+      dataVersion: data.dataVersion,
+      // Only when there is something other than {} to start from: the default costs no JSON.parse.
+      initialData:
+        data.initialJson() === "{}" && !data.initialCheck ? undefined : () => JSON.parse(data.initialJson()),
     },
     refreshAfter,
     toleranceMs,
-    jweInfo: `sealed-session/v1 cookie:${cookie.name}`,
-    ironInfo: `sealed-session/v1 iron cookie:${cookie.name}`,
-    ironBound: [`sealed-session/v1 iron cookie:${cookie.name}`],
-    ironBoundOrRaw: [`sealed-session/v1 iron cookie:${cookie.name}`, undefined],
+    current,
+    previous: cookie.previousNames.map((name) => bindingOf({ ...cookie, name })),
+    csrfInfo: `sealed-session/v1 csrf cookie:${cookie.name}`,
+    schema: data.schema as StandardSchemaV1 | undefined,
+    dataVersion: data.dataVersion,
+    migrate: data.migrate,
+    get initialSnapshot() {
+      return `${data.initialJson()}\u0000`;
+    },
+    initialCheck: data.initialCheck,
+    validated: new WeakSet(),
+    jweInfo: current.jweInfo,
+    ironInfo: current.ironInfo,
+    ironBound: current.ironBound,
+    ironBoundOrRaw: current.ironBoundOrRaw,
     ...iron,
     revocation,
     registry,

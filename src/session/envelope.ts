@@ -52,7 +52,8 @@ export function encodeEnvelope(envelope: Envelope, dataJson: string, flashJson: 
   const authAt =
     envelope.userId === null || envelope.authAt === null
       ? 0
-      : Math.round((envelope.authAt - envelope.issuedAt) / 1000);
+      : // Down, never up: a stored authentication time may only be older than the real one.
+        Math.floor((envelope.authAt - envelope.issuedAt) / 1000);
   const head = JSON.stringify([
     ENVELOPE_VERSION,
     envelope.id,

@@ -2,6 +2,7 @@
  * `createSessions`: checks the options once (config.ts), then composes the load pipeline (load/)
  * and the commit pipeline (commit/). Each step lives in a file of its own; this file only wires them.
  */
+import { csrfToken, verifyCsrfToken } from "../csrf/token.ts";
 import { ConfigError } from "../errors.ts";
 import type { SessionInfo } from "../registry/types.ts";
 import { RevocationWriteError } from "../revocation/policy.ts";
@@ -64,6 +65,14 @@ export interface Sessions<Data extends object, Flash extends object> {
    * registry afterwards survives. Returns how many ended. `revokeUser` does the same.
    */
   endAllSessions(userId: string): Promise<number>;
+  /**
+   * The session's CSRF token, for a hidden `_csrf` field or an `x-csrf-token` header (see
+   * `checkCsrf`). Derived from the session id, so it needs no storage and changes on `login`;
+   * asking for one persists a new anonymous session, or its token would change on every request.
+   */
+  csrfToken(session: Session<Data, Flash>): Promise<string>;
+  /** Whether `token` is this session's CSRF token (constant-time, any listed secret). */
+  verifyCsrfToken(session: Session<Data, Flash>, token: string | null | undefined): Promise<boolean>;
 }
 
 /**
@@ -73,7 +82,7 @@ export interface Sessions<Data extends object, Flash extends object> {
 export function createSessions<
   Data extends object = Record<string, unknown>,
   Flash extends object = Record<string, unknown>,
->(options: SessionsOptions): Sessions<Data, Flash> {
+>(options: SessionsOptions<Data> | SessionsOptions<object>): Sessions<Data, Flash> {
   const state = configure(options);
   return {
     cookieName: state.cookie.name,
@@ -93,6 +102,8 @@ export function createSessions<
       }
       return endSessions(state, userId, undefined);
     },
+    csrfToken: (session) => csrfToken(state, session),
+    verifyCsrfToken: (session, token) => verifyCsrfToken(state, session, token),
   };
 }
 

@@ -16,6 +16,10 @@ export interface SessionContext {
   /** Seconds, or undefined when sessions have no idle timeout. */
   readonly idleTimeout: number | undefined;
   readonly persistent: boolean;
+  /** The data version new sessions are written with (`dataVersion`). Default 0. */
+  readonly dataVersion?: number;
+  /** A copy of the data a new session starts with; undefined means `{}`. */
+  readonly initialData?: () => Record<string, unknown>;
 }
 
 export interface LoginOptions<Data = Record<string, unknown>> {
@@ -106,6 +110,8 @@ export class Session<
   _storeBase: string | undefined;
   /** @internal `moveToStore()` was called: move the data to the store on commit. */
   _pinned = false;
+  /** @internal why the session is read-only, for `SessionReadOnlyError`; undefined for an unavailable store. */
+  _readOnlyWhy: string | undefined;
   #isNew: boolean;
 
   /** @internal use `sessions.load(request)`. */
@@ -135,8 +141,8 @@ export class Session<
       flags: context.persistent ? 0 : FLAG_BROWSER_SESSION,
       userId: null,
       authAt: null,
-      dataVersion: 0,
-      data: {},
+      dataVersion: context.dataVersion ?? 0,
+      data: context.initialData?.() ?? {},
       store: undefined,
       flash: undefined,
     };
@@ -225,6 +231,8 @@ export class Session<
   /**
    * True when the revocation store could not be asked (`revocation_unavailable`): the session is
    * anonymous for this response, and commit leaves the cookie alone so an outage logs nobody out.
+   * Also true for a session whose data a newer `dataVersion` wrote (a rolling deploy): it loads
+   * as it is, unvalidated, and commit leaves its cookie — changes to it are not saved.
    */
   get readOnly(): boolean {
     return this._readOnly;
@@ -251,7 +259,7 @@ export class Session<
     const persistent = options.persistent ?? this.persistent;
     const previous = this._envelope.userId;
     if (previous !== null && previous !== userId) {
-      this._data = pick(this._data, options.keep ?? false);
+      this._data = pick(this._data, options.keep ?? false, this._context);
       this._flash = {};
     }
     if (options.label !== undefined && typeof options.label !== "string") {
@@ -281,8 +289,47 @@ export class Session<
     this.#assertUsable("regenerate");
     this.#assertWritable("regenerate");
     this.#end();
-    this._data = pick(this._data, options.keep ?? false);
+    this._data = pick(this._data, options.keep ?? false, this._context);
     this._envelope = { ...this._envelope, id: newSessionId() };
+    this._idExposed = false;
+    this._dirty = true;
+  }
+
+  /**
+   * When the bound user last authenticated (ms since the epoch): at `login`, or at the latest
+   * `reauthenticated()`. `undefined` without a user. Refreshes and token exchanges never move it.
+   */
+  get authAt(): number | undefined {
+    if (this._envelope.userId === null || this._envelope.authAt === null) return undefined;
+    return this._envelope.authAt;
+  }
+
+  /**
+   * True when a user is bound and authenticated at most `seconds` ago: gate sensitive actions
+   * ("confirm your password") on it. False for anonymous sessions.
+   */
+  isFresh(seconds: number): boolean {
+    if (!(typeof seconds === "number" && seconds >= 0)) {
+      throw new TypeError("sealed-session: isFresh(seconds) needs a number of seconds from 0");
+    }
+    const authAt = this.authAt;
+    return authAt !== undefined && this._context.now() - authAt <= seconds * 1000;
+  }
+
+  /**
+   * Records a fresh authentication of the bound user (they just confirmed their password, passed a
+   * second factor): issues a new session id — the old one is revoked on commit, as for `regenerate`
+   * — keeps data, user and lifetime, and sets `authAt` to now. Throws `TypeError` when no user is
+   * bound (use `login`), `SessionReadOnlyError` on a read-only session.
+   */
+  reauthenticated(): void {
+    this.#assertUsable("reauthenticate");
+    this.#assertWritable("reauthenticate");
+    if (this._envelope.userId === null) {
+      throw new TypeError("sealed-session: reauthenticated() needs a logged-in session; call login(userId)");
+    }
+    this.#end();
+    this._envelope = { ...this._envelope, id: newSessionId(), authAt: this._context.now() };
     this._idExposed = false;
     this._dirty = true;
   }
@@ -336,14 +383,18 @@ export class Session<
 
   /** A new id on a read-only session would replace a cookie we could not check: refuse. */
   #assertWritable(action: string): void {
-    if (this._readOnly) throw new SessionReadOnlyError(action);
+    if (this._readOnly) throw new SessionReadOnlyError(action, this._readOnlyWhy);
   }
 }
 
-/** The data a `keep` option keeps: all, none, or the listed own keys. */
-function pick(data: Record<string, unknown>, keep: boolean | readonly string[]): Record<string, unknown> {
+/** The data a `keep` option keeps: all, none, or the listed own keys (over the initial data). */
+function pick(
+  data: Record<string, unknown>,
+  keep: boolean | readonly string[],
+  context: SessionContext,
+): Record<string, unknown> {
   if (keep === true) return data;
-  const kept: Record<string, unknown> = {};
+  const kept: Record<string, unknown> = context.initialData?.() ?? {};
   if (keep === false) return kept;
   for (const key of keep) if (Object.hasOwn(data, key)) kept[key] = data[key];
   return kept;

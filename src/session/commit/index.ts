@@ -1,5 +1,5 @@
 /**
- * Committing a session, in steps: decide → plan the store (a session that moves there gets a new id)
+ * Committing a session, in steps: decide → check the data against the schema → plan the store (a session that moves there gets a new id)
  * → registry → store writes → revocation writes → seal → cookies. This composes the steps (each in a
  * file of its own) and keeps the session and the token cache in step with what the response now tells
  * the browser. Writes that a new cookie depends on (a login's registration, a store patch) come first
@@ -13,6 +13,7 @@ import { clearSessionCookies, setSessionCookies } from "./cookie.ts";
 import { decide } from "./decide.ts";
 import { syncRegistry } from "./registry.ts";
 import { revokeEnded } from "./revoke.ts";
+import { checkCommittedData } from "./schema.ts";
 import { sealEnvelope } from "./seal.ts";
 import { deleteStored, planStore, syncStore } from "./store.ts";
 
@@ -59,6 +60,8 @@ export async function commitSession(
       return result(registry.error ?? stored ?? revocation);
     }
   }
+  // Data the app changed must pass its schema before anything — store, registry, cookie — is written.
+  if (state.schema) await checkCommittedData(state, session, decision.dataJson);
   // A session that moves to the store now gets its new id here, before anything is written.
   planStore(state, session, decision.dataJson, decision.flashJson);
   // A replaced id's token must not come back from the cache.

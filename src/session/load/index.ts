@@ -1,13 +1,14 @@
 /**
- * Loading a session, in steps: read the cookie → open it → accept the envelope → check the registry
- * (logged-in sessions, when one is configured) or revocation → read the data from the store (sessions
- * whose data lives there).
+ * Loading a session, in steps: read the cookie (or, when it is absent, a previous name's) → open it →
+ * accept the envelope → check the registry (logged-in sessions, when one is configured) or revocation
+ * → read the data from the store (sessions whose data lives there) → migrate and validate the data
+ * (only with a `schema` or data versions).
  * Each step is a function of the manager's state in a file of its own; this composes them and turns
  * every refusal into a new anonymous session with its reason — `load` never throws.
  */
-import { readSessionCookie } from "../../cookie/read.ts";
+import { type ReadCookie, readSessionCookie } from "../../cookie/read.ts";
 import { type ReasonCode, UnsealError } from "../../errors.ts";
-import type { ManagerState } from "../config.ts";
+import type { CookieBinding, ManagerState } from "../config.ts";
 import { FLAG_REGISTERED } from "../envelope.ts";
 import { Session } from "../session.ts";
 import { type Accepted, acceptEnvelope } from "./accept.ts";
@@ -15,19 +16,25 @@ import { loadStoredData } from "./data.ts";
 import { openCookie } from "./open.ts";
 import { checkRegistry } from "./registry.ts";
 import { checkRevocation } from "./revocation.ts";
+import { checkData, type DataCheck } from "./schema.ts";
 
 export async function loadSession<Data extends object, Flash extends object>(
   state: ManagerState,
   request: Request | Headers,
 ): Promise<Session<Data, Flash>> {
+  if (state.initialCheck) {
+    // An async schema's check of the initial data, once: a ConfigError here is a start-up error.
+    await state.initialCheck;
+    state.initialCheck = undefined;
+  }
   const headers = request instanceof Headers ? request : request.headers;
-  const read = readSessionCookie(headers.get("cookie"), state.cookie);
+  const { read, binding } = readCookies(state, headers.get("cookie"));
   if (read.problem) return fresh(state, read.present, read.problem, headers);
   if (read.token === undefined) return fresh(state, read.present, undefined, headers);
   const now = state.context.now();
   let accepted: Accepted;
   try {
-    const opened = await openCookie(state, read.token, now);
+    const opened = await openCookie(state, read.token, now, binding);
     accepted = acceptEnvelope(state, opened, now);
     // Remember only tokens that opened and hold a well-formed, live envelope.
     if (opened.fresh) state.tokens.set(read.token, opened.opened);
@@ -65,13 +72,30 @@ export async function loadSession<Data extends object, Flash extends object>(
     envelope.data = stored.data;
     storedJson = stored.json;
   }
+  // Free without a schema or data versions: one comparison.
+  let checked: DataCheck = "valid";
+  if (state.schema || envelope.dataVersion !== state.dataVersion) checked = await checkData(state, envelope);
+  if (checked === "invalid") {
+    // A stricter schema must never log anybody out: keep the session, reset only its data.
+    report(state, "invalid_data");
+    envelope.data = state.context.initialData?.() ?? {};
+    envelope.dataVersion = state.dataVersion;
+  }
 
   const session = new Session<Data, Flash>(state.context, envelope, {
     isNew: false,
+    invalidReason: checked === "invalid" ? "invalid_data" : undefined,
     present: read.present,
     loadedJson: snapshot(envelope.data, envelope.flash ?? {}),
   });
-  session._reseal = accepted.reseal;
+  // Read under a previous name: write it under the current one (which clears the old).
+  session._reseal = accepted.reseal || binding !== state.current || checked === "migrated";
+  if (checked === "invalid") session._dirty = true;
+  if (checked === "newer") {
+    // Written by a newer release (a rolling deploy): serve it, but leave its cookie and record alone.
+    session._readOnly = true;
+    session._readOnlyWhy = "its data was written by a newer `dataVersion` than this instance knows";
+  }
   session._token = read.token;
   session._arrivedBytes = read.bytes;
   session._userAgent = userAgent;
@@ -97,23 +121,51 @@ function fresh<Data extends object, Flash extends object>(
   invalidReason: ReasonCode | undefined,
   headers: Headers,
 ): Session<Data, Flash> {
-  if (invalidReason !== undefined && state.onInvalid) {
-    try {
-      state.onInvalid({ reason: invalidReason, cookie: state.cookie.name });
-    } catch (error) {
-      console.error("sealed-session: onInvalid threw", error);
-    }
-  }
+  if (invalidReason !== undefined) report(state, invalidReason);
   const session = new Session<Data, Flash>(state.context, Session._fresh(state.context), {
     isNew: true,
     invalidReason,
     present,
     // An untouched new session is unchanged: commit must not write it.
-    loadedJson: EMPTY_SNAPSHOT,
+    loadedJson: state.context.initialData ? state.initialSnapshot : EMPTY_SNAPSHOT,
   });
   // Only with a registry: it labels the device a login registers.
   if (state.registry) session._userAgent = headers.get("user-agent");
   return session;
+}
+
+/** Tells `onInvalid` (if any) why a cookie or its data was refused. */
+function report(state: ManagerState, reason: ReasonCode): void {
+  if (!state.onInvalid) return;
+  try {
+    state.onInvalid({ reason, cookie: state.cookie.name });
+  } catch (error) {
+    console.error("sealed-session: onInvalid threw", error);
+  }
+}
+
+/**
+ * Reads the current cookie; when the request has none, the first previous name it carries
+ * (`cookie.previousNames`). `present` lists every cookie of all those families, so a write clears
+ * the old ones.
+ */
+function readCookies(
+  state: ManagerState,
+  header: string | null,
+): { read: ReadCookie; binding: CookieBinding } {
+  const read = readSessionCookie(header, state.cookie);
+  if (state.previous.length === 0 || header === null) return { read, binding: state.current };
+  let found: { read: ReadCookie; binding: CookieBinding } | undefined;
+  const present = [...read.present];
+  for (const binding of state.previous) {
+    const old = readSessionCookie(header, binding.cookie);
+    present.push(...old.present);
+    if (found === undefined && read.token === undefined && !read.problem && old.present.length > 0) {
+      found = { read: old, binding };
+    }
+  }
+  const chosen = found ?? { read, binding: state.current };
+  return { read: { ...chosen.read, present }, binding: chosen.binding };
 }
 
 /** What `commit` compares the session's data and flash with, to see whether anything changed. */

@@ -7,7 +7,7 @@ import { openToken } from "../../codec/open.ts";
 import type { Opened } from "../../codec/types.ts";
 import { maxTokenBytes } from "../../cookie/write.ts";
 import { UnsealError } from "../../errors.ts";
-import type { ManagerState } from "../config.ts";
+import type { CookieBinding, ManagerState } from "../config.ts";
 
 export interface OpenedCookie {
   readonly opened: Opened;
@@ -17,19 +17,27 @@ export interface OpenedCookie {
   readonly fresh: boolean;
 }
 
-/** Throws `UnsealError` with the reason; never anything else for bad input. */
-export async function openCookie(state: ManagerState, token: string, now: number): Promise<OpenedCookie> {
-  if (token.length > maxTokenBytes(state.cookie)) throw new UnsealError("too_large");
+/**
+ * Throws `UnsealError` with the reason; never anything else for bad input. `binding` is the cookie
+ * name the token came under (the current one, or a previous name): its keys are bound to it.
+ */
+export async function openCookie(
+  state: ManagerState,
+  token: string,
+  now: number,
+  binding: CookieBinding = state.current,
+): Promise<OpenedCookie> {
+  if (token.length > maxTokenBytes(binding.cookie)) throw new UnsealError("too_large");
   let opened = state.tokens.get(token);
   const fresh = opened === undefined;
   if (opened === undefined) {
     if (!state.keyring.isReady) await state.keyring.ready();
     opened = await openToken(state.keyring, token, {
       accept: state.read,
-      jweInfo: state.jweInfo,
+      jweInfo: binding.jweInfo,
       // Unbound (raw-secret) iron tokens are tried only while something may still need them.
       ironBindings:
-        state.adoptIronSessions || now <= state.legacyIronUntil ? state.ironBoundOrRaw : state.ironBound,
+        state.adoptIronSessions || now <= state.legacyIronUntil ? binding.ironBoundOrRaw : binding.ironBound,
       now,
       toleranceMs: state.toleranceMs,
     });

@@ -1,0 +1,37 @@
+// Type-level checks: `Data` is inferred from a zod or valibot schema, and the copied Standard Schema
+// interface still matches @standard-schema/spec's (both ways), so any validator that implements the
+// spec is accepted.
+import type { StandardSchemaV1 as Spec } from "@standard-schema/spec";
+import { createSessions, generateSecret, type StandardSchemaV1 } from "sealed-session";
+import * as v from "valibot";
+import { describe, expectTypeOf, it } from "vitest";
+import { z } from "zod";
+
+const secrets = generateSecret();
+
+describe("schema types", () => {
+  it("infers Data from a zod schema", () => {
+    const sessions = createSessions({
+      secrets,
+      schema: z.object({ views: z.number(), cart: z.array(z.string()).optional() }),
+      initialData: () => ({ views: 0 }),
+    });
+    type Data = Parameters<typeof sessions.commit>[0]["data"];
+    expectTypeOf<Data>().toEqualTypeOf<Partial<{ views: number; cart?: string[] | undefined }>>();
+  });
+
+  it("infers Data from a valibot schema", () => {
+    const sessions = createSessions({
+      secrets,
+      schema: v.object({ views: v.number(), cart: v.optional(v.array(v.string())) }),
+      initialData: () => ({ views: 0 }),
+    });
+    type Data = Parameters<typeof sessions.commit>[0]["data"];
+    expectTypeOf<Data>().toEqualTypeOf<Partial<{ views: number; cart?: string[] | undefined }>>();
+  });
+
+  it("the copied interface and the spec's are interchangeable", () => {
+    expectTypeOf<Spec<unknown, { a: number }>>().toExtend<StandardSchemaV1<unknown, { a: number }>>();
+    expectTypeOf<StandardSchemaV1<unknown, { a: number }>>().toExtend<Spec<unknown, { a: number }>>();
+  });
+});
