@@ -16,12 +16,22 @@
  *   _ss_sessions(handle PK, session_id UNIQUE, created_at, last_seen_at, expires_at, purge_at, label, kind)
  *   _ss_ended(session_id PK, until, purge_at)     ended ids, so a pre-registry copy is never adopted
  *   _ss_user(id = 1, cutoff)                       the last "log out everywhere"
+ * Schema 2 (refresh-token families):
+ *   _ss_sessions gains generation (0 for a cookie session), parent (the handle a family was issued
+ *   from, or NULL) and advanced_at (when a family's generation last moved), and an index on parent.
+ *
+ * Migration path: an object still at schema 1 runs migration 2 — three ALTER TABLE … ADD COLUMN with
+ * defaults and one CREATE INDEX, in one transaction — before it serves its first call after the
+ * deploy. Its rows become cookie sessions at generation 0 with no parent, exactly what they were;
+ * nothing is copied, nobody is logged out. Rolling back to a release that knows only schema 1 is
+ * refused by that release (schema.ts: storage newer than the code); deploy forward instead.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { NewRegistryEntry, RegistryEntry } from "../registry/types.ts";
+import type { NewRegistryEntry, RegistryAdvance, RegistryEntry } from "../registry/types.ts";
 import { migrate } from "./schema.ts";
 
-const MIGRATIONS = [
+/** @internal The schema, in order (exported for the migration test). */
+export const MIGRATIONS = [
   `CREATE TABLE _ss_sessions (handle TEXT PRIMARY KEY, session_id TEXT NOT NULL UNIQUE,
      created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
      purge_at INTEGER NOT NULL, label TEXT NOT NULL, kind TEXT NOT NULL);
@@ -29,6 +39,10 @@ const MIGRATIONS = [
    CREATE INDEX _ss_sessions_purge ON _ss_sessions (purge_at);
    CREATE TABLE _ss_ended (session_id TEXT PRIMARY KEY, until INTEGER NOT NULL, purge_at INTEGER NOT NULL);
    CREATE TABLE _ss_user (id INTEGER PRIMARY KEY CHECK (id = 1), cutoff INTEGER NOT NULL);`,
+  `ALTER TABLE _ss_sessions ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE _ss_sessions ADD COLUMN parent TEXT;
+   ALTER TABLE _ss_sessions ADD COLUMN advanced_at INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX _ss_sessions_parent ON _ss_sessions (parent);`,
 ];
 
 interface Row {
@@ -39,6 +53,9 @@ interface Row {
   expires_at: number;
   label: string;
   kind: string;
+  generation: number;
+  parent: string | null;
+  advanced_at: number;
   [column: string]: SqlStorageValue;
 }
 
@@ -50,9 +67,12 @@ const toEntry = (row: Row): RegistryEntry => ({
   expiresAt: row.expires_at,
   label: row.label,
   kind: row.kind,
+  generation: row.generation,
+  parent: row.parent,
 });
 
-const COLUMNS = "handle, session_id, created_at, last_seen_at, expires_at, label, kind";
+const COLUMNS =
+  "handle, session_id, created_at, last_seen_at, expires_at, label, kind, generation, parent, advanced_at";
 const isTime = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 const isId = (value: unknown): value is string =>
   typeof value === "string" && value.length > 0 && value.length <= 128;
@@ -72,7 +92,8 @@ function checkEntry(entry: NewRegistryEntry, method: string): void {
       isTime(entry.expiresAt) &&
       typeof entry.label === "string" &&
       entry.label.length <= 64 &&
-      isId(entry.kind),
+      isId(entry.kind) &&
+      (entry.generation === undefined || isTime(entry.generation)),
     method,
   );
 }
@@ -85,13 +106,28 @@ export class SessionRegistry extends DurableObject<unknown> {
     });
   }
 
-  async register(entry: NewRegistryEntry, max: number, now: number): Promise<{ ended: string[] }> {
+  async register(
+    entry: NewRegistryEntry,
+    max: number,
+    now: number,
+    parent: string | null = null,
+  ): Promise<{ ended: string[]; registered?: boolean }> {
     checkEntry(entry, "register");
-    check(Number.isSafeInteger(max) && max >= 1 && isTime(now), "register");
-    this.#insert(entry, now);
+    check(
+      Number.isSafeInteger(max) && max >= 1 && isTime(now) && (parent === null || isId(parent)),
+      "register",
+    );
+    let parentHandle: string | null = null;
+    if (parent !== null) {
+      // Only while the parent is live, in the same call: a family never outlives an ended parent.
+      const from = this.#bySession(parent, now);
+      if (from === null) return { ended: [], registered: false };
+      parentHandle = from.handle;
+    }
+    this.#insert(entry, now, parentHandle);
     const ended = this.#trim(max, now);
     await this.#armFor(this.#purgeAt(entry.expiresAt, now));
-    return { ended };
+    return parent === null ? { ended } : { ended, registered: true };
   }
 
   async adopt(
@@ -117,7 +153,7 @@ export class SessionRegistry extends DurableObject<unknown> {
     const ended = this.#trim(max, now);
     if (ended.includes(entry.sessionId)) return null;
     await this.#armFor(this.#purgeAt(entry.expiresAt, now));
-    return { entry: { ...fresh, lastSeenAt: now }, ended };
+    return { entry: { ...fresh, lastSeenAt: now, generation: fresh.generation ?? 0, parent: null }, ended };
   }
 
   check(sessionId: string, now: number, touchAfter: number): RegistryEntry | null {
@@ -142,8 +178,9 @@ export class SessionRegistry extends DurableObject<unknown> {
     return true;
   }
 
-  async remove(sessionId: string, now: number, expiresAt: number): Promise<boolean> {
-    check(isId(sessionId) && isTime(now) && isTime(expiresAt), "remove");
+  async remove(sessionId: string, now: number, expiresAt: number, children = false): Promise<boolean> {
+    check(isId(sessionId) && isTime(now) && isTime(expiresAt) && typeof children === "boolean", "remove");
+    const entry = children ? this.#bySession(sessionId, now) : null;
     const removed =
       this.ctx.storage.sql.exec(
         "DELETE FROM _ss_sessions WHERE session_id = ? AND expires_at >= ?",
@@ -151,6 +188,17 @@ export class SessionRegistry extends DurableObject<unknown> {
         now,
       ).rowsWritten > 0;
     this.#tombstone(sessionId, expiresAt, now);
+    if (entry !== null) {
+      // A logout ends the refresh-token families issued from this session with it.
+      const rows = this.ctx.storage.sql
+        .exec<Row>(
+          `SELECT ${COLUMNS} FROM _ss_sessions WHERE parent = ? AND expires_at >= ?`,
+          entry.handle,
+          now,
+        )
+        .toArray();
+      for (const row of rows) this.#endEntry(toEntry(row), now);
+    }
     await this.#armFor(this.#purgeAt(expiresAt, now));
     return removed;
   }
@@ -190,6 +238,65 @@ export class SessionRegistry extends DurableObject<unknown> {
     return rows.map((row) => row.session_id);
   }
 
+  /** One exchange of a family's refresh token: see `RegistryStore.advance`. No await: one atomic step. */
+  advance(
+    sessionId: string,
+    generation: number,
+    now: number,
+    reuseInterval: number,
+    endParent: boolean,
+  ): RegistryAdvance | null {
+    check(
+      isId(sessionId) &&
+        isTime(generation) &&
+        isTime(now) &&
+        isTime(reuseInterval) &&
+        typeof endParent === "boolean",
+      "advance",
+    );
+    const sql = this.ctx.storage.sql;
+    const row = sql
+      .exec<Row>(
+        `SELECT ${COLUMNS} FROM _ss_sessions WHERE session_id = ? AND expires_at >= ? AND kind = 'refresh'`,
+        sessionId,
+        now,
+      )
+      .toArray()[0];
+    if (row === undefined) return null;
+    if (generation === row.generation) {
+      sql.exec(
+        "UPDATE _ss_sessions SET generation = ?, last_seen_at = ?, advanced_at = ? WHERE handle = ?",
+        row.generation + 1,
+        now,
+        now,
+        row.handle,
+      );
+      return {
+        outcome: "rotated",
+        entry: { ...toEntry(row), generation: row.generation + 1, lastSeenAt: now },
+      };
+    }
+    if (generation === row.generation - 1 && reuseInterval > 0 && now - row.advanced_at <= reuseInterval) {
+      return { outcome: "repeated", entry: toEntry(row) };
+    }
+    this.#endEntry(toEntry(row), now);
+    const ended = [row.session_id];
+    if (endParent && row.parent !== null) {
+      const parent = sql
+        .exec<Row>(
+          `SELECT ${COLUMNS} FROM _ss_sessions WHERE handle = ? AND expires_at >= ?`,
+          row.parent,
+          now,
+        )
+        .toArray()[0];
+      if (parent !== undefined) {
+        this.#endEntry(toEntry(parent), now);
+        ended.push(parent.session_id);
+      }
+    }
+    return { outcome: "reused", ended };
+  }
+
   /** Purges expired entries and ended ids, then re-arms for the earliest left. */
   override async alarm(): Promise<void> {
     const sql = this.ctx.storage.sql;
@@ -215,7 +322,7 @@ export class SessionRegistry extends DurableObject<unknown> {
     return row === undefined ? null : toEntry(row);
   }
 
-  #insert(entry: NewRegistryEntry, now: number): void {
+  #insert(entry: NewRegistryEntry, now: number, parent: string | null = null): void {
     // An expired row may still hold the id or handle until the alarm purges it.
     this.ctx.storage.sql.exec(
       "DELETE FROM _ss_sessions WHERE (session_id = ?1 OR handle = ?2) AND expires_at < ?3",
@@ -224,8 +331,9 @@ export class SessionRegistry extends DurableObject<unknown> {
       now,
     );
     this.ctx.storage.sql.exec(
-      `INSERT INTO _ss_sessions (handle, session_id, created_at, last_seen_at, expires_at, purge_at, label, kind)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO _ss_sessions (handle, session_id, created_at, last_seen_at, expires_at, purge_at, label, kind,
+         generation, parent, advanced_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       entry.handle,
       entry.sessionId,
       entry.createdAt,
@@ -234,6 +342,9 @@ export class SessionRegistry extends DurableObject<unknown> {
       this.#purgeAt(entry.expiresAt, now),
       entry.label,
       entry.kind,
+      entry.generation ?? 0,
+      parent,
+      now,
     );
   }
 

@@ -1,7 +1,8 @@
 /**
  * A `RegistryStore` over the `SessionRegistry` Durable Object (see registry-object.ts):
  * `createSessions({ registry: durableObjectRegistry(env.SESSION_REGISTRY, { namingKey }) })`. Every
- * operation is one call to the user's object.
+ * operation is one call to the user's object — a refresh token's exchange (`advance`) too, so it is
+ * atomic.
  */
 import { ConfigError } from "../errors.ts";
 import type { RegistryStore } from "../registry/types.ts";
@@ -38,15 +39,18 @@ export function durableObjectRegistry(
   // A fresh stub per call: after some errors a stub keeps failing, and getByName is cheap.
   const user = async (userId: string) => namespace.getByName(await userObjectName(userId, namingKey));
   return {
-    register: async (userId, entry, { max, now }) => (await user(userId)).register(entry, max, now),
+    register: async (userId, entry, { max, now, parent }) =>
+      (await user(userId)).register(entry, max, now, parent ?? null),
     adopt: async (userId, entry, { max, now }) => (await user(userId)).adopt(entry, max, now),
     check: async (userId, sessionId, { now, touchAfter }) =>
       (await user(userId)).check(sessionId, now, touchAfter),
     rotate: async (userId, from, to, { now }) => (await user(userId)).rotate(from, to, now),
-    remove: async (userId, sessionId, { now, expiresAt }) =>
-      (await user(userId)).remove(sessionId, now, expiresAt),
+    remove: async (userId, sessionId, { now, expiresAt, children }) =>
+      (await user(userId)).remove(sessionId, now, expiresAt, children ?? false),
     list: async (userId, { now }) => (await user(userId)).list(now),
     end: async (userId, handle, { now }) => (await user(userId)).end(handle, now),
     endAll: async (userId, { now, keep }) => (await user(userId)).endAll(now, keep ?? null),
+    advance: async (userId, sessionId, { generation, now, reuseInterval, endParent }) =>
+      (await user(userId)).advance(sessionId, generation, now, reuseInterval, endParent),
   };
 }

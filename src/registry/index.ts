@@ -7,6 +7,7 @@ export { labelFromUserAgent } from "./label.ts";
 export { type MemoryRegistryOptions, memoryRegistry } from "./memory.ts";
 export type {
   NewRegistryEntry,
+  RegistryAdvance,
   RegistryEntry,
   RegistryErrorEvent,
   RegistryOptions,

@@ -4,7 +4,7 @@
  * as ended, never as live. Same semantics as every backend (test/kit/registry.ts); entries are
  * copied in and out, never shared by reference.
  */
-import type { NewRegistryEntry, RegistryEntry, RegistryStore } from "./types.ts";
+import type { NewRegistryEntry, RegistryAdvance, RegistryEntry, RegistryStore } from "./types.ts";
 
 interface UserSessions {
   /** Live entries by handle, in registration order. */
@@ -13,6 +13,8 @@ interface UserSessions {
   readonly ended: Map<string, number>;
   /** No session issued at or before this can be adopted (the last `endAll`). */
   cutoff: number;
+  /** When each refresh-token family (by handle) last advanced: what `reuseInterval` counts from. */
+  readonly advancedAt: Map<string, number>;
 }
 
 export interface MemoryRegistryOptions {
@@ -27,11 +29,20 @@ export function memoryRegistry(options: MemoryRegistryOptions = {}): RegistrySto
   const userOf = (userId: string, now: number): UserSessions => {
     let user = users.get(userId);
     if (user === undefined) {
-      user = { entries: new Map(), ended: new Map(), cutoff: Number.NEGATIVE_INFINITY };
+      user = {
+        entries: new Map(),
+        ended: new Map(),
+        cutoff: Number.NEGATIVE_INFINITY,
+        advancedAt: new Map(),
+      };
       if (users.size >= maxUsers) users.delete(users.keys().next().value as string);
     } else users.delete(userId); // re-insert: most recently used last
     users.set(userId, user);
-    for (const [handle, entry] of user.entries) if (entry.expiresAt < now) user.entries.delete(handle);
+    for (const [handle, entry] of user.entries) {
+      if (entry.expiresAt >= now) continue;
+      user.entries.delete(handle);
+      user.advancedAt.delete(handle);
+    }
     for (const [id, until] of user.ended) if (until < now) user.ended.delete(id);
     return user;
   };
@@ -41,6 +52,7 @@ export function memoryRegistry(options: MemoryRegistryOptions = {}): RegistrySto
   };
   const endEntry = (user: UserSessions, entry: RegistryEntry) => {
     user.entries.delete(entry.handle);
+    user.advancedAt.delete(entry.handle);
     user.ended.set(entry.sessionId, Math.max(entry.expiresAt, user.ended.get(entry.sessionId) ?? 0));
   };
   /** Ends the oldest live entries beyond `max`; returns their session ids. */
@@ -51,17 +63,41 @@ export function memoryRegistry(options: MemoryRegistryOptions = {}): RegistrySto
     for (const entry of oldest) endEntry(user, entry);
     return oldest.map((entry) => entry.sessionId);
   };
-  const add = (user: UserSessions, entry: NewRegistryEntry, now: number): RegistryEntry => {
-    const stored: RegistryEntry = Object.freeze({ ...entry, lastSeenAt: now });
+  const add = (
+    user: UserSessions,
+    entry: NewRegistryEntry,
+    now: number,
+    parent: string | null = null,
+  ): RegistryEntry => {
+    const stored: RegistryEntry = Object.freeze({
+      ...entry,
+      lastSeenAt: now,
+      generation: entry.generation ?? 0,
+      parent,
+    });
     user.entries.set(stored.handle, stored);
+    if (stored.kind === "refresh") user.advancedAt.set(stored.handle, now);
     return stored;
+  };
+  /** Ends the entries whose parent is `handle`; returns their session ids. */
+  const endChildren = (user: UserSessions, handle: string): string[] => {
+    const children = [...user.entries.values()].filter((entry) => entry.parent === handle);
+    for (const child of children) endEntry(user, child);
+    return children.map((child) => child.sessionId);
   };
 
   return {
-    async register(userId, entry, { max, now }) {
+    async register(userId, entry, { max, now, parent }) {
       const user = userOf(userId, now);
-      add(user, entry, now);
-      return { ended: trim(user, max) };
+      let parentHandle: string | null = null;
+      if (parent !== undefined) {
+        const from = bySession(user, parent);
+        if (from === undefined) return { ended: [], registered: false };
+        parentHandle = from.handle;
+      }
+      add(user, entry, now, parentHandle);
+      const ended = trim(user, max);
+      return parent === undefined ? { ended } : { ended, registered: true };
     },
 
     async adopt(userId, { issuedAt, ...entry }, { max, now }) {
@@ -93,10 +129,11 @@ export function memoryRegistry(options: MemoryRegistryOptions = {}): RegistrySto
       return true;
     },
 
-    async remove(userId, sessionId, { now, expiresAt }) {
+    async remove(userId, sessionId, { now, expiresAt, children }) {
       const user = userOf(userId, now);
       const entry = bySession(user, sessionId);
       if (entry) endEntry(user, entry);
+      if (entry && children) endChildren(user, entry.handle);
       user.ended.set(sessionId, Math.max(expiresAt, user.ended.get(sessionId) ?? 0));
       return entry !== undefined;
     },
@@ -124,6 +161,30 @@ export function memoryRegistry(options: MemoryRegistryOptions = {}): RegistrySto
       }
       user.cutoff = Math.max(user.cutoff, now);
       return ended;
+    },
+
+    async advance(userId, sessionId, { generation, now, reuseInterval, endParent }) {
+      const user = userOf(userId, now);
+      const entry = bySession(user, sessionId);
+      if (entry === undefined || entry.kind !== "refresh") return null;
+      if (generation === entry.generation) {
+        const moved = Object.freeze({ ...entry, generation: entry.generation + 1, lastSeenAt: now });
+        user.entries.set(entry.handle, moved);
+        user.advancedAt.set(entry.handle, now);
+        return { outcome: "rotated", entry: moved } satisfies RegistryAdvance;
+      }
+      const advancedAt = user.advancedAt.get(entry.handle) ?? entry.createdAt;
+      if (generation === entry.generation - 1 && reuseInterval > 0 && now - advancedAt <= reuseInterval) {
+        return { outcome: "repeated", entry } satisfies RegistryAdvance;
+      }
+      endEntry(user, entry);
+      const ended = [entry.sessionId];
+      const parent = endParent && entry.parent !== null ? user.entries.get(entry.parent) : undefined;
+      if (parent !== undefined) {
+        endEntry(user, parent);
+        ended.push(parent.sessionId);
+      }
+      return { outcome: "reused", ended } satisfies RegistryAdvance;
     },
   };
 }

@@ -24,10 +24,32 @@ export interface RegistryEntry {
   readonly label: string;
   /** `"cookie"` for a browser session; `"refresh"` for a refresh-token family. */
   readonly kind: string;
+  /**
+   * A refresh-token family's generation: that of its newest refresh token, from 1, moved only by
+   * `advance`. 0 for a cookie session.
+   */
+  readonly generation: number;
+  /** A refresh-token family's parent: the handle of the session it was issued from, or `null`. */
+  readonly parent: string | null;
 }
 
-/** What `register` and `adopt` store. */
-export type NewRegistryEntry = Omit<RegistryEntry, "lastSeenAt">;
+/**
+ * What `register` and `adopt` store. `generation` defaults to 0 (a cookie session); a family is
+ * registered with `kind: "refresh"` and `generation: 1`, and gets its `parent` from `register`'s
+ * `parent` option.
+ */
+export type NewRegistryEntry = Omit<RegistryEntry, "lastSeenAt" | "generation" | "parent"> & {
+  readonly generation?: number;
+};
+
+/** What `advance` did (see there). */
+export type RegistryAdvance =
+  /** The generation moved on by one: `entry.generation` is the new one. */
+  | { readonly outcome: "rotated"; readonly entry: RegistryEntry }
+  /** Within `reuseInterval` of the last advance, its successor unused: nothing changed. */
+  | { readonly outcome: "repeated"; readonly entry: RegistryEntry }
+  /** A spent generation: the family (and, with `endParent`, its parent) ended in the same step. */
+  | { readonly outcome: "reused"; readonly ended: readonly string[] };
 
 export interface RegistryStore {
   /**
@@ -37,8 +59,18 @@ export interface RegistryStore {
   register(
     userId: string,
     entry: NewRegistryEntry,
-    options: { readonly max: number; readonly now: number },
-  ): Promise<{ readonly ended: readonly string[] }>;
+    options: {
+      readonly max: number;
+      readonly now: number;
+      /**
+       * For a refresh-token family issued from a session: that session's id. The family is
+       * registered only while that session's entry is live, and records the entry's handle as its
+       * `parent` (in the same step), and `registered` is `true`; otherwise nothing is registered and
+       * `registered` is `false`. Without `parent`, `registered` may be left out.
+       */
+      readonly parent?: string | undefined;
+    },
+  ): Promise<{ readonly ended: readonly string[]; readonly registered?: boolean }>;
 
   /**
    * Registers a session that was logged in before the registry was configured — unless its id was
@@ -75,11 +107,13 @@ export interface RegistryStore {
   /**
    * Ends one session by id (logout). `false` when it was not live. Either way the id counts as
    * ended until `expiresAt`, so a copy of a cookie from before the registry cannot be adopted.
+   * With `children` (a logout, not a login replacing the id), the live entries whose `parent` is
+   * this entry's handle (its refresh-token families) end in the same step.
    */
   remove(
     userId: string,
     sessionId: string,
-    options: { readonly now: number; readonly expiresAt: number },
+    options: { readonly now: number; readonly expiresAt: number; readonly children?: boolean },
   ): Promise<boolean>;
 
   /** The user's live entries, newest first. */
@@ -96,6 +130,29 @@ export interface RegistryStore {
     userId: string,
     options: { readonly now: number; readonly keep?: string | undefined },
   ): Promise<readonly string[]>;
+
+  /**
+   * One exchange of a refresh token of generation `generation` from the family `sessionId`, in one
+   * atomic step — whatever runs at the same time, a generation is exchanged at most once:
+   * - `generation` is the family's current one: it moves to `generation + 1`, `lastSeenAt` and the
+   *   time of this advance become `now` → `"rotated"`;
+   * - it is the one just before, `reuseInterval` > 0, and `now` is at most `reuseInterval` ms after
+   *   the advance that spent it (so its successor is still unused): nothing changes → `"repeated"`;
+   * - anything else (a spent generation): the family ends (as `end` does) and, with `endParent`,
+   *   the live entry whose handle is its `parent` → `"reused"` with the session ids ended.
+   * `null` when there is no live family of that id (ended, expired, never registered, or a cookie
+   * session's id).
+   */
+  advance(
+    userId: string,
+    sessionId: string,
+    options: {
+      readonly generation: number;
+      readonly now: number;
+      readonly reuseInterval: number;
+      readonly endParent: boolean;
+    },
+  ): Promise<RegistryAdvance | null>;
 }
 
 /** What a listing shows a user: their devices, never a session id. */
@@ -113,7 +170,16 @@ export interface SessionInfo {
 
 /** What the `onStoreError` callback of the registry options receives. Never carries ids or user data. */
 export interface RegistryErrorEvent {
-  readonly operation: "check" | "adopt" | "register" | "rotate" | "remove" | "list" | "end" | "endAll";
+  readonly operation:
+    | "check"
+    | "adopt"
+    | "register"
+    | "rotate"
+    | "remove"
+    | "list"
+    | "end"
+    | "endAll"
+    | "advance";
   readonly kind: "error" | "timeout";
   /** The backend's error. May carry backend details; log it with care. */
   readonly error: unknown;

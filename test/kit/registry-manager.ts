@@ -400,5 +400,6 @@ function bind(store: RegistryStore): RegistryStore {
     list: store.list.bind(store),
     end: store.end.bind(store),
     endAll: store.endAll.bind(store),
+    advance: store.advance.bind(store),
   };
 }

@@ -29,7 +29,17 @@ export function entry(at = T0, overrides: Partial<NewRegistryEntry> = {}): NewRe
   };
 }
 
+/** A new refresh-token family, created at `at`: kind "refresh", generation 1. */
+export const family = (at = T0, overrides: Partial<NewRegistryEntry> = {}): NewRegistryEntry =>
+  entry(at, { label: "CLI", kind: "refresh", generation: 1, ...overrides });
+
 const at = (now: number) => ({ now });
+const step = (generation: number, now: number, reuseInterval = 0, endParent = true) => ({
+  generation,
+  now,
+  reuseInterval,
+  endParent,
+});
 const checkAt = (now: number, touchAfter = 300_000) => ({ now, touchAfter });
 
 export function registryConformance(t: Suite, makeStore: RegistryFactory, label: string): void {
@@ -236,6 +246,227 @@ export function registryConformance(t: Suite, makeStore: RegistryFactory, label:
       (await store.list(ada, at(T0 + 60_001))).map((e) => e.sessionId),
       [long.sessionId],
     );
+  });
+
+  t.test(
+    `${label}: a refresh-token family is an entry with a generation and its parent's handle`,
+    async () => {
+      const store = await makeStore();
+      const ada = user();
+      const browser = entry(T0);
+      await store.register(ada, browser, { max: 10, now: T0 });
+      const cli = family(T0 + 1);
+      const made = await store.register(ada, cli, { max: 10, now: T0 + 1, parent: browser.sessionId });
+      assert.deepEqual(made, { ended: [], registered: true });
+      const listed = await store.list(ada, at(T0 + 2));
+      assert.deepEqual(
+        listed.map((e) => [e.sessionId, e.kind, e.label, e.generation, e.parent]),
+        [
+          [cli.sessionId, "refresh", "CLI", 1, browser.handle],
+          [browser.sessionId, "cookie", "Firefox on Linux", 0, null],
+        ],
+      );
+      assert.equal((await store.check(ada, cli.sessionId, checkAt(T0 + 2)))?.generation, 1);
+      // A parent that is not live registers nothing.
+      const orphan = family(T0 + 3);
+      assert.deepEqual(await store.register(ada, orphan, { max: 10, now: T0 + 3, parent: randomId() }), {
+        ended: [],
+        registered: false,
+      });
+      assert.equal(await store.check(ada, orphan.sessionId, checkAt(T0 + 4)), null);
+      assert.equal((await store.list(ada, at(T0 + 4))).length, 2);
+    },
+  );
+
+  t.test(
+    `${label}: advance rotates the current generation; a spent one ends the family and its parent at once`,
+    async () => {
+      const store = await makeStore();
+      const ada = user();
+      const [browser, other] = [entry(T0), entry(T0)];
+      await store.register(ada, browser, { max: 10, now: T0 });
+      await store.register(ada, other, { max: 10, now: T0 });
+      const cli = family(T0);
+      await store.register(ada, cli, { max: 10, now: T0, parent: browser.sessionId });
+      for (let generation = 1; generation <= 3; generation++) {
+        const moved = await store.advance(ada, cli.sessionId, step(generation, T0 + generation));
+        assert.equal(moved?.outcome, "rotated");
+        assert.equal(moved?.outcome === "rotated" && moved.entry.generation, generation + 1);
+        assert.equal(moved?.outcome === "rotated" && moved.entry.lastSeenAt, T0 + generation);
+      }
+      // Generation 2 was spent when 3 was issued: presenting it again ends the family (its newest
+      // token, generation 4, included) and the session it was issued from.
+      const reused = await store.advance(ada, cli.sessionId, step(2, T0 + 10));
+      assert.equal(reused?.outcome, "reused");
+      assert.deepEqual(
+        [...(reused?.outcome === "reused" ? reused.ended : [])].sort(),
+        [cli.sessionId, browser.sessionId].sort(),
+      );
+      assert.equal(await store.check(ada, cli.sessionId, checkAt(T0 + 11)), null);
+      assert.equal(await store.check(ada, browser.sessionId, checkAt(T0 + 11)), null);
+      assert.notEqual(await store.check(ada, other.sessionId, checkAt(T0 + 11)), null, "other sessions stay");
+      assert.equal(await store.advance(ada, cli.sessionId, step(4, T0 + 12)), null, "the newest is over too");
+      assert.equal(
+        await store.adopt(
+          ada,
+          { ...entry(T0), sessionId: cli.sessionId, issuedAt: T0 },
+          { max: 10, now: T0 + 13 },
+        ),
+        null,
+        "an ended family cannot come back",
+      );
+    },
+  );
+
+  t.test(
+    `${label}: advance with endParent false ends only the family; unknown ids and cookies are null`,
+    async () => {
+      const store = await makeStore();
+      const [ada, bob] = [user("ada"), user("bob")];
+      const browser = entry(T0);
+      await store.register(ada, browser, { max: 10, now: T0 });
+      const cli = family(T0);
+      await store.register(ada, cli, { max: 10, now: T0, parent: browser.sessionId });
+      assert.equal(await store.advance(bob, cli.sessionId, step(1, T0 + 1)), null, "another user's family");
+      assert.equal(await store.advance(ada, browser.sessionId, step(0, T0 + 1)), null, "a cookie session");
+      assert.equal(await store.advance(ada, randomId(), step(1, T0 + 1)), null, "never registered");
+      assert.equal((await store.advance(ada, cli.sessionId, step(1, T0 + 2)))?.outcome, "rotated");
+      const reused = await store.advance(ada, cli.sessionId, step(1, T0 + 3, 0, false));
+      assert.deepEqual(reused, { outcome: "reused", ended: [cli.sessionId] });
+      assert.notEqual(await store.check(ada, browser.sessionId, checkAt(T0 + 4)), null);
+    },
+  );
+
+  t.test(
+    `${label}: 20 parallel exchanges of one generation: exactly one rotates, the family then ends`,
+    async () => {
+      const store = await makeStore();
+      const ada = user();
+      const cli = family(T0);
+      await store.register(ada, cli, { max: 10, now: T0 });
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => store.advance(ada, cli.sessionId, step(1, T0 + 1))),
+      );
+      const outcomes = results.map((result) => result?.outcome ?? "none");
+      assert.equal(outcomes.filter((o) => o === "rotated").length, 1, "at most one new pair");
+      assert.ok(outcomes.includes("reused"), "a second use is reuse");
+      assert.equal(outcomes.filter((o) => o === "repeated").length, 0);
+      assert.equal(await store.check(ada, cli.sessionId, checkAt(T0 + 2)), null);
+    },
+  );
+
+  t.test(
+    `${label}: reuseInterval: the spent generation repeats while its successor is unused, then is reuse`,
+    async () => {
+      const store = await makeStore();
+      const ada = user();
+      const cli = family(T0);
+      await store.register(ada, cli, { max: 10, now: T0 });
+      // 20 at once with an interval: one advance, the others repeat it — the generation moves once.
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => store.advance(ada, cli.sessionId, step(1, T0 + 1000, 10_000))),
+      );
+      assert.equal(results.filter((r) => r?.outcome === "rotated").length, 1);
+      assert.equal(results.filter((r) => r?.outcome === "repeated").length, 19);
+      for (const result of results) {
+        assert.equal(result?.outcome !== "reused" && result?.entry.generation, 2);
+      }
+      // Within the interval the spent generation repeats, and nothing moves.
+      const repeated = await store.advance(ada, cli.sessionId, step(1, T0 + 11_000, 10_000));
+      assert.equal(repeated?.outcome, "repeated");
+      assert.equal(repeated?.outcome === "repeated" && repeated.entry.generation, 2);
+      // Its successor used: generation 1 is two behind now, reuse however soon.
+      assert.equal(
+        (await store.advance(ada, cli.sessionId, step(2, T0 + 12_000, 10_000)))?.outcome,
+        "rotated",
+      );
+      assert.equal(
+        (await store.advance(ada, cli.sessionId, step(1, T0 + 12_001, 10_000)))?.outcome,
+        "reused",
+      );
+      assert.equal(await store.check(ada, cli.sessionId, checkAt(T0 + 12_002)), null);
+      // Past the interval, the generation just spent is reuse too.
+      const late = family(T0);
+      await store.register(ada, late, { max: 10, now: T0 });
+      assert.equal(
+        (await store.advance(ada, late.sessionId, step(1, T0 + 1000, 10_000)))?.outcome,
+        "rotated",
+      );
+      assert.equal(
+        (await store.advance(ada, late.sessionId, step(1, T0 + 11_001, 10_000)))?.outcome,
+        "reused",
+      );
+    },
+  );
+
+  t.test(`${label}: a family past its expiry cannot advance`, async () => {
+    const store = await makeStore();
+    const ada = user();
+    const cli = family(T0, { expiresAt: T0 + 60_000 });
+    await store.register(ada, cli, { max: 10, now: T0 });
+    assert.equal((await store.advance(ada, cli.sessionId, step(1, T0 + 60_000)))?.outcome, "rotated");
+    assert.equal(await store.advance(ada, cli.sessionId, step(2, T0 + 60_001)), null);
+  });
+
+  t.test(
+    `${label}: logout (remove with children) ends the families issued from a session; a login's remove does not`,
+    async () => {
+      const store = await makeStore();
+      const ada = user();
+      const [browser, phone] = [entry(T0), entry(T0)];
+      await store.register(ada, browser, { max: 10, now: T0 });
+      await store.register(ada, phone, { max: 10, now: T0 });
+      const [cli, app] = [family(T0 + 1), family(T0 + 1)];
+      await store.register(ada, cli, { max: 10, now: T0 + 1, parent: browser.sessionId });
+      await store.register(ada, app, { max: 10, now: T0 + 1, parent: phone.sessionId });
+      // regenerate() keeps the handle: the link holds across it.
+      const renewed = randomId();
+      assert.equal(await store.rotate(ada, browser.sessionId, renewed, at(T0 + 2)), true);
+      // A login over the phone's session removes its old id without children: the app's family stays.
+      assert.equal(
+        await store.remove(ada, phone.sessionId, { now: T0 + 3, expiresAt: phone.expiresAt }),
+        true,
+      );
+      assert.notEqual(await store.check(ada, app.sessionId, checkAt(T0 + 4)), null);
+      // A logout of the browser ends its family in the same step.
+      assert.equal(
+        await store.remove(ada, renewed, { now: T0 + 5, expiresAt: browser.expiresAt, children: true }),
+        true,
+      );
+      assert.equal(await store.check(ada, cli.sessionId, checkAt(T0 + 6)), null);
+      assert.equal(await store.advance(ada, cli.sessionId, step(1, T0 + 6)), null);
+      assert.deepEqual(
+        (await store.list(ada, at(T0 + 6))).map((e) => e.sessionId),
+        [app.sessionId],
+      );
+    },
+  );
+
+  t.test(`${label}: "log out other devices" and "everywhere" end families; the cap counts them`, async () => {
+    const store = await makeStore();
+    const ada = user();
+    const browser = entry(T0);
+    await store.register(ada, browser, { max: 10, now: T0 });
+    const [mine, lone] = [family(T0 + 1), family(T0 + 2)];
+    await store.register(ada, mine, { max: 10, now: T0 + 1, parent: browser.sessionId });
+    await store.register(ada, lone, { max: 10, now: T0 + 2 });
+    assert.deepEqual(
+      [...(await store.endAll(ada, { now: T0 + 3, keep: browser.sessionId }))].sort(),
+      [mine.sessionId, lone.sessionId].sort(),
+    );
+    for (const f of [mine, lone]) assert.equal(await store.advance(ada, f.sessionId, step(1, T0 + 4)), null);
+    const again = family(T0 + 5);
+    await store.register(ada, again, { max: 10, now: T0 + 5 });
+    assert.deepEqual(
+      [...(await store.endAll(ada, { now: T0 + 6 }))].sort(),
+      [browser.sessionId, again.sessionId].sort(),
+    );
+    // Families are sessions: a login beyond the cap ends the oldest, family or not.
+    const [first, second] = [family(T0 + 10), entry(T0 + 11)];
+    await store.register(ada, first, { max: 1, now: T0 + 10 });
+    assert.deepEqual(await store.register(ada, second, { max: 1, now: T0 + 11 }), {
+      ended: [first.sessionId],
+    });
   });
 
   t.test(`${label}: any user id works, however long or unusual`, async () => {

@@ -250,7 +250,10 @@ describe("durableObjectRegistry", () => {
     );
     await runInDurableObject(stub, (instance, state) => {
       expect(instance).toBeInstanceOf(SessionRegistry);
-      expect(state.storage.sql.exec("SELECT version FROM _ss_schema").toArray()).toEqual([{ version: 1 }]);
+      expect(state.storage.sql.exec("SELECT version FROM _ss_schema").toArray()).toEqual([
+        { version: 1 },
+        { version: 2 },
+      ]);
     });
   });
 
