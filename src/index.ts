@@ -26,7 +26,13 @@ export {
   UnsealError,
 } from "./errors.ts";
 export type { SecretInput } from "./keyring.ts";
-export type { RegistryErrorEvent, RegistryOptions, RegistryStore, SessionInfo } from "./registry/types.ts";
+export type {
+  RegistryAdvance,
+  RegistryErrorEvent,
+  RegistryOptions,
+  RegistryStore,
+  SessionInfo,
+} from "./registry/types.ts";
 export { type MemoryRevocationOptions, memoryRevocationStore } from "./revocation/memory.ts";
 export { RevocationWriteError, type WaitUntil } from "./revocation/policy.ts";
 export type {
@@ -59,6 +65,10 @@ export {
   type JwksHandlerOptions,
   jwksHandler,
   type PublicJwks,
+  REFRESH_REASONS,
+  type RefreshOptions,
+  type RefreshReason,
+  type RefreshResult,
   type RegisteredClaims,
   type SessionTokenOptions,
   type SessionTokens,
@@ -68,6 +78,7 @@ export {
   sessionTokens,
   TOKEN_REASONS,
   type TokenOptions,
+  type TokenPair,
   type TokenReason,
   type TokenSource,
   type Tokens,

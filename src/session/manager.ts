@@ -6,7 +6,15 @@ import { csrfToken, verifyCsrfToken } from "../csrf/token.ts";
 import { ConfigError } from "../errors.ts";
 import type { SessionInfo } from "../registry/types.ts";
 import { RevocationWriteError } from "../revocation/policy.ts";
-import type { ClaimValue, IssuedToken, PublicJwks, Tokens, TokenVerification } from "../token/types.ts";
+import type {
+  ClaimValue,
+  IssuedToken,
+  PublicJwks,
+  RefreshResult,
+  TokenPair,
+  Tokens,
+  TokenVerification,
+} from "../token/types.ts";
 import { serialize } from "./commit/decide.ts";
 import { type CommitOptions, type CommitResult, commitSession } from "./commit/index.ts";
 import { writeRevocation } from "./commit/revoke.ts";
@@ -15,6 +23,14 @@ import { configure, type ManagerState, type SessionsOptions } from "./config.ts"
 import { endOtherSessions, endSession, endSessions, listSessions } from "./devices.ts";
 import { encodeEnvelope } from "./envelope.ts";
 import { loadSession } from "./load/index.ts";
+import {
+  createFamily,
+  type FamilyOptions,
+  issueFamily,
+  type RefreshClaimsInput,
+  refreshFamily,
+  revokeFamily,
+} from "./refresh.ts";
 import type { Session } from "./session.ts";
 
 export type { CommitOptions, CommitResult, SessionsOptions };
@@ -37,11 +53,39 @@ export interface Sessions<Data extends object, Flash extends object> {
   revokeUser(userId: string, options?: CommitOptions): Promise<void>;
   /** Bytes of cookie (names and values) the session would take if committed now. No crypto. */
   estimateSize(session: Session<Data, Flash>): number;
-  /** Issues a bearer token for a logged-in session (`tokens` option). Throws `TypeError` when anonymous. */
+  /**
+   * Issues a bearer token for a logged-in session (`tokens` option). Throws `TypeError` when anonymous.
+   * With `refresh: true` (`sessionTokens({ refresh })`), starts a refresh-token family from the session
+   * instead — listed among the user's devices as `label` — and returns its first pair.
+   */
   issueToken(
     session: Session<Data, Flash>,
-    options?: { readonly claims?: Record<string, ClaimValue | undefined> },
+    options: FamilyOptions & { readonly refresh: true },
+  ): Promise<TokenPair<Record<string, ClaimValue>>>;
+  issueToken(
+    session: Session<Data, Flash>,
+    options?: { readonly refresh?: false; readonly claims?: Record<string, ClaimValue | undefined> },
   ): Promise<IssuedToken<Record<string, ClaimValue>>>;
+  /**
+   * Starts a refresh-token family for a client that never had a cookie (a native app, a CLI), once the
+   * app has authenticated `userId` its own way (a password, a device code); returns its first pair.
+   * Needs `sessionTokens({ ..., refresh })`. Throws `RegistryUnavailableError` when it cannot be recorded.
+   */
+  create(userId: string, options?: FamilyOptions): Promise<TokenPair<Record<string, ClaimValue>>>;
+  /**
+   * Exchanges a refresh token for a new pair and spends it. Never throws for a bad token or a failing
+   * store: `{ ok: false, reason }`. `refresh_reused`: it was already spent, so its family — and by
+   * default the session it was issued from — is now over. `claims` are the new access token's.
+   */
+  refresh(
+    refreshToken: string | null | undefined,
+    options?: { readonly claims?: RefreshClaimsInput },
+  ): Promise<RefreshResult<Record<string, ClaimValue>>>;
+  /**
+   * Ends a refresh token's family (the client logs out): its refresh tokens and access tokens stop
+   * working. `false` when the token is not one of ours or its family is not live.
+   */
+  revokeRefreshToken(refreshToken: string | null | undefined): Promise<boolean>;
   /** Verifies a request's `Authorization: Bearer` token (or a token). Never throws for a bad token. */
   verifyToken(
     input: Request | Headers | string | null | undefined,
@@ -90,7 +134,16 @@ export function createSessions<
     commit: (session, headers, commitOptions = {}) => commitSession(state, session, headers, commitOptions),
     revokeUser: (userId, revokeOptions = {}) => revokeUser(state, userId, revokeOptions),
     estimateSize: (session) => estimateSize(state, session),
-    issueToken: async (session, issueOptions) => bearer(state).issue(session, issueOptions),
+    issueToken: (async (
+      session: Session<Data, Flash>,
+      issueOptions?: FamilyOptions & { readonly refresh?: boolean },
+    ) =>
+      issueOptions?.refresh === true
+        ? issueFamily(state, session, issueOptions)
+        : bearer(state).issue(session, issueOptions)) as Sessions<Data, Flash>["issueToken"],
+    create: async (userId, familyOptions) => createFamily(state, userId, familyOptions),
+    refresh: async (refreshToken, refreshOptions) => refreshFamily(state, refreshToken, refreshOptions),
+    revokeRefreshToken: async (refreshToken) => revokeFamily(state, refreshToken),
     verifyToken: async (input) => bearer(state).verify(input),
     jwks: async () => bearer(state).jwks(),
     listSessions: (target) => listSessions(state, target),

@@ -5,9 +5,19 @@
  * of this code.
  */
 import type { SecretInput } from "../keyring.ts";
+import { registryRevocation, resolveRegistry } from "../registry/policy.ts";
+import type { RegistryOptions, RegistryStore } from "../registry/types.ts";
 import type { RevocationOptions, RevocationStore } from "../revocation/types.ts";
+import { type ResolvedRefresh, resolveRefresh } from "./refresh-config.ts";
 import { createTokens } from "./tokens.ts";
-import type { ClaimValue, SignedTokenOptions, SigningKeyInput, TokenOptions, Tokens } from "./types.ts";
+import type {
+  ClaimValue,
+  RefreshOptions,
+  SignedTokenOptions,
+  SigningKeyInput,
+  TokenOptions,
+  Tokens,
+} from "./types.ts";
 
 /** Options of {@link sessionTokens}: those of `createTokens`, with the sessions' own as defaults. */
 export type SessionTokenOptions<Claims extends object = Record<string, ClaimValue>> = Omit<
@@ -19,14 +29,28 @@ export type SessionTokenOptions<Claims extends object = Record<string, ClaimValu
    * read their claims. Without it, tokens are encrypted (JWE) under the sessions' secrets.
    */
   readonly signingKeys?: SigningKeyInput | readonly SigningKeyInput[];
+  /**
+   * Refresh tokens for clients without cookies (native apps, CLIs): `sessions.issueToken(session,
+   * { refresh: true })`, `sessions.create(userId)` and `sessions.refresh(refreshToken)`. Each family
+   * is a session in the `registry`; every exchange rotates, and a spent token presented again ends
+   * the family. `true` for the defaults. See docs/refresh-tokens.md.
+   */
+  readonly refresh?: RefreshOptions | boolean;
 };
 
 /** What the manager passes: its own options, as defaults. */
 export interface SessionDefaults {
   readonly secrets: SecretInput | readonly SecretInput[];
   readonly revocation?: RevocationStore | RevocationOptions;
+  readonly registry?: RegistryStore | RegistryOptions;
+  readonly maxAge?: number;
   readonly clockTolerance?: number;
   readonly now?: () => number;
+}
+
+/** @internal What the manager finds on its `Tokens` when refresh tokens are configured. */
+export interface RefreshCapable {
+  readonly _refresh?: ResolvedRefresh;
 }
 
 /**
@@ -43,16 +67,41 @@ export function sessionTokens(options: SessionTokenOptions): SessionTokens {
   return { options, create: createSessionTokens };
 }
 
-function createSessionTokens(options: SessionTokenOptions, sessions: SessionDefaults): Tokens {
+function createSessionTokens(
+  options: SessionTokenOptions,
+  sessions: SessionDefaults,
+): Tokens & RefreshCapable {
   const shared = {
-    revocation: sessions.revocation,
+    revocation: revocationOf(sessions),
     clockTolerance: sessions.clockTolerance,
     now: sessions.now,
   };
-  const own = Object.fromEntries(Object.entries(options ?? {}).filter(([, value]) => value !== undefined));
+  const { refresh, ...rest } = options ?? {};
+  const own = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
   const merged =
     options?.signingKeys === undefined
       ? { ...shared, ...own, secrets: sessions.secrets }
       : { ...shared, ...own, signingKeys: options.signingKeys };
-  return createTokens(merged as TokenOptions);
+  const tokens = createTokens(merged as TokenOptions);
+  const resolved = resolveRefresh(refresh, options.audience, {
+    registry: sessions.registry,
+    revocation: sessions.revocation,
+    maxAge: sessions.maxAge,
+  });
+  return resolved === undefined ? tokens : { ...tokens, _refresh: resolved };
+}
+
+/**
+ * With a registry, tokens are checked against it, as logged-in sessions are: it is exact, and it is
+ * what every ending reaches — logout, the device list, "log out other devices", a refresh-token
+ * family's end. Otherwise the sessions' revocation store, if any.
+ */
+function revocationOf(sessions: SessionDefaults): SessionDefaults["revocation"] {
+  if (sessions.registry === undefined) return sessions.revocation;
+  const registry = resolveRegistry(sessions.registry)!;
+  return {
+    store: registryRevocation(registry, sessions.now ?? Date.now),
+    timeout: registry.timeout,
+    onStoreError: (event) => registry.report({ ...event, operation: "check" }),
+  };
 }

@@ -202,3 +202,88 @@ export interface Tokens<Claims extends object = Record<string, ClaimValue>> {
   /** The public keys (signed tokens only; encrypted tokens have none and this throws a `ConfigError`). */
   jwks(): Promise<PublicJwks>;
 }
+
+/**
+ * Why a refresh token was not exchanged. Stable strings: match on them. The token-wide codes keep
+ * their meaning; `refresh_reused` is refresh-only.
+ */
+export type RefreshReason =
+  /** No refresh token was given. */
+  | "missing"
+  /** Not a refresh token of ours: garbled, or the payload is not ours. */
+  | "malformed"
+  /**
+   * Decryption failed: tampered, sealed for another audience, made with a secret we do not hold —
+   * or a session cookie offered as a refresh token.
+   */
+  | "bad_seal"
+  /** Sealed under a secret that is no longer listed. */
+  | "unknown_key"
+  /** An access token (or another JWT) offered as a refresh token. */
+  | "wrong_type"
+  /** Past its family's absolute expiry. */
+  | "expired"
+  /** Its family was ended: logout, "log out other devices" or "everywhere", the device list, a cap. */
+  | "revoked"
+  /**
+   * A spent refresh token, presented again: its family is now ended (every refresh token and every
+   * access token of it), and by default the session it was issued from too.
+   */
+  | "refresh_reused"
+  /** The registry (or revocation store) did not answer: nothing was spent; retry later. */
+  | "revocation_unavailable"
+  /** Longer than any refresh token we write: refused before any crypto. */
+  | "too_large";
+
+export const REFRESH_REASONS: readonly RefreshReason[] = [
+  "missing",
+  "malformed",
+  "bad_seal",
+  "unknown_key",
+  "wrong_type",
+  "expired",
+  "revoked",
+  "refresh_reused",
+  "revocation_unavailable",
+  "too_large",
+];
+
+/** An access token with the refresh token that replaces it: what a refresh-token family hands out. */
+export interface TokenPair<Claims extends object> extends IssuedToken<Claims> {
+  /** Opaque and sealed: the client stores it and sends it back only to the refresh endpoint. */
+  readonly refreshToken: string;
+  /** When the family ends, whatever happens (seconds since the epoch): its absolute expiry. */
+  readonly refreshExpiresAt: number;
+}
+
+export type RefreshResult<Claims extends object> =
+  | ({ readonly ok: true } & TokenPair<Claims>)
+  | { readonly ok: false; readonly reason: RefreshReason };
+
+/** The `refresh` option of `sessionTokens`: refresh tokens for clients without cookies. */
+export interface RefreshOptions {
+  /**
+   * A family's absolute lifetime in seconds, counted from the user's authentication (the login of
+   * the session it was issued from, or `sessions.create`). Default: the sessions' `maxAge`. At most
+   * 400 days. Every refresh token of the family expires with it.
+   */
+  readonly maxAge?: number;
+  /**
+   * Seconds (0 to 10) during which the refresh token just exchanged may be exchanged once more — for
+   * a client whose response was lost — while its successor is unused. It gets another token of the
+   * successor's generation, so a second use is still detected. Default 0: no grace. Needs a registry.
+   */
+  readonly reuseInterval?: number;
+  /** A spent refresh token presented again also ends the session its family was issued from. Default `true`. */
+  readonly reuseEndsParent?: boolean;
+  /** How a family shows in the device list when `issueToken`/`create` give no `label`. Default `"App"`. */
+  readonly label?: string;
+  /**
+   * Allow refresh tokens without a `registry`, on the revocation store alone (Workers KV, say).
+   * Without it that is a `ConfigError`: such a store cannot make a token one-time. With it, reuse is
+   * detected only once the store has seen the spend (Workers KV: up to 60 s or more elsewhere), two
+   * exchanges at once may both succeed, families are not listed, and a reuse ends only the family.
+   * See docs/refresh-tokens.md. Ignored with a registry.
+   */
+  readonly bestEffort?: boolean;
+}

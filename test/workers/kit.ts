@@ -28,6 +28,7 @@ interface Kit {
   managerStore: (t: Suite, factory: DataStoreFactory, label: string) => void;
   registryConformance: (t: Suite, factory: RegistryFactory, label: string) => void;
   managerRegistry: (t: Suite, factory: RegistryFactory, label: string) => void;
+  managerRefresh: (t: Suite, factory: RegistryFactory, label: string) => void;
   revocationConformance: (t: Suite, factory: StoreFactory, label: string) => void;
   managerRevocation: (t: Suite, factory: StoreFactory, label: string) => void;
   unconfirmedWrites: (t: Suite, factory: FaultyStoreFactory, label: string) => void;
@@ -48,5 +49,6 @@ export const unconfirmedWrites = find("unconfirmedWrites");
 export const managerUnconfirmed = find("managerUnconfirmed");
 export const registryConformance = find("registryConformance");
 export const managerRegistry = find("managerRegistry");
+export const managerRefresh = find("managerRefresh");
 export const dataStoreConformance = find("dataStoreConformance");
 export const managerStore = find("managerStore");

@@ -70,7 +70,8 @@ export async function syncRegistry(
     // The id `rotate` moved is not ended; anonymous ids were never registered.
     if (old.userId === null || old.id === keep) continue;
     state.registryChecked.delete(old.id);
-    const failed = await removeEntry(state, registry, old, now, waitUntil);
+    // A logout also ends the refresh-token families issued from the session; a login replacing it does not.
+    const failed = await removeEntry(state, registry, old, now, waitUntil, session._destroyed);
     error ??= failed;
   }
   return error === undefined ? SYNCED : { ended: false, error };
@@ -117,12 +118,13 @@ async function removeEntry(
   old: EndedSession,
   now: number,
   waitUntil: WaitUntil | undefined,
+  children: boolean,
 ): Promise<RevocationWriteError | undefined> {
   const expiresAt = old.expiresAt + state.toleranceMs;
   const failed = await writeOnce(
     registry,
     "remove",
-    () => registry.store.remove(old.userId!, old.id, { now, expiresAt }),
+    () => registry.store.remove(old.userId!, old.id, { now, expiresAt, children }),
     waitUntil,
   );
   return failed && new RevocationWriteError("revokeSession", failed.retry, failed.error);
