@@ -80,4 +80,6 @@ function waitUntilOf(c: Context): WaitUntil | undefined {
 export { csrfProtection, type HonoCsrfOptions, requireFreshAuth } from "./csrf.ts";
 // Bearer tokens (see docs/tokens.md).
 export { bearerAuth, jwksRoute, type TokenEnv } from "./jwks.ts";
+// Refresh tokens (see docs/refresh-tokens.md).
+export { type RefreshRouteOptions, refreshRoute } from "./refresh.ts";
 export type { Session, Sessions, SessionsOptions };
