@@ -20,7 +20,7 @@ type Method = (typeof METHODS)[number];
 export type CallCounts = Partial<Record<Method | "total", number>>;
 
 /** Wraps the global `crypto.subtle` methods with counters. Returns `undefined` where they cannot be wrapped. */
-function instrument(): { counts: Record<Method, number> } | undefined {
+export function instrument(): { counts: Record<Method, number> } | undefined {
   const subtle = crypto.subtle as unknown as Record<Method, (...args: unknown[]) => Promise<unknown>>;
   const counts = Object.fromEntries(METHODS.map((m) => [m, 0])) as Record<Method, number>;
   try {

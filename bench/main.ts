@@ -5,6 +5,7 @@
  * optionally writes JSON. A last, untimed `--count` process counts crypto.subtle calls and KV ops.
  *
  *   --runtime node|deno|bun   (default node; `npm run bench:deno` / `bench:bun`)
+ *   --runtime workerd         registry and store requests in workerd: bench/workerd/main.ts (`npm run bench:workerd`)
  *   --runs N                  processes to aggregate (default 3, at least 3 for published numbers)
  *   --rounds N --slice-ms N   per process: interleaved rounds, ms per case per round (default 10, 100)
  *   --only REGEX              time only the cases whose names match (ratios that need others drop out)
@@ -282,8 +283,15 @@ interface Report {
 }
 
 async function main(): Promise<void> {
+  if (arg("--runtime") === "workerd") {
+    // Other cases, its own method and table: see bench/workerd/main.ts.
+    const workerd = await import("./workerd/main.ts");
+    return workerd.main();
+  }
   const runtime = (arg("--runtime") ?? "node") as Runtime;
-  if (!["node", "deno", "bun"].includes(runtime)) throw new Error(`unknown --runtime ${runtime}`);
+  if (!["node", "deno", "bun"].includes(runtime)) {
+    throw new Error(`unknown --runtime ${runtime} (node, deno, bun or workerd)`);
+  }
   const runs = Math.max(1, Number(arg("--runs") ?? 3));
   const rounds = arg("--rounds") ?? "10";
   const sliceMs = arg("--slice-ms") ?? "100";

@@ -50,3 +50,66 @@ it("bench harness emits the JSON shape", { timeout: 120_000 }, () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+const WORKERD_RATIO_KEYS = [
+  "registry_check_over_stateless",
+  "registry_check_cold_over_stateless_cold",
+  "registry_cached_over_stateless",
+  "store_read_over_cookie",
+  "store_write_over_cookie",
+  "store_refresh_over_cookie",
+];
+
+it("workerd bench harness runs the Durable Objects and emits registry_* and store_* ratios", {
+  timeout: 120_000,
+}, () => {
+  const dir = mkdtempSync(join(tmpdir(), "bench-smoke-workerd-"));
+  try {
+    const out = join(dir, "bench.json");
+    // A tiny cold pool and one short round: this checks the harness, not the figures.
+    const run = spawnSync(
+      process.execPath,
+      [
+        "bench/main.ts",
+        "--runtime",
+        "workerd",
+        "--runs",
+        "1",
+        "--rounds",
+        "1",
+        "--slice-ms",
+        "5",
+        "--pool",
+        "24",
+        "--json",
+        out,
+      ],
+      { cwd: root, encoding: "utf8" },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /registry_check_over_stateless/);
+    const report = JSON.parse(readFileSync(out, "utf8")) as {
+      runtime: string;
+      cases: Record<string, { wall_us: number; cpu_us?: number }>;
+      ratios: Record<string, number>;
+      do_calls: Record<string, Record<string, number>>;
+    };
+    assert.match(report.runtime, /^workerd /);
+    for (const name of ["stateless_warm", "registry_check_warm", "store_read", "store_write", "noop_rpc"]) {
+      const wall = report.cases[name]?.wall_us;
+      assert.ok(typeof wall === "number" && wall > 0, `${name}: ${wall}`);
+    }
+    for (const key of WORKERD_RATIO_KEYS) {
+      assert.ok(Number.isFinite(report.ratios[key]), `ratio ${key} missing`);
+    }
+    // Counted, not timed: what each request kind asks of the Durable Objects.
+    assert.deepEqual(report.do_calls.stateless_warm, {});
+    assert.deepEqual(report.do_calls.registry_check_warm, { "registry.check": 1 });
+    assert.deepEqual(report.do_calls.registry_cached_warm, {});
+    assert.deepEqual(report.do_calls.store_read, { "store.get": 1 });
+    assert.deepEqual(report.do_calls.store_write, { "store.get": 1, "store.patch": 1 });
+    assert.deepEqual(report.do_calls.store_refresh, { "store.get": 1, "store.touch": 1 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
