@@ -2,6 +2,7 @@
 // API over HTTP with a cookie jar. The server is always stopped, also when a test fails.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateSigningKeyJwk } from "../../scripts/gen-signing-key.mjs";
 import { startWranglerDev, type WranglerDev } from "../support/wrangler-dev.ts";
 import { CookieJar } from "./cookie-jar.ts";
 
@@ -13,7 +14,12 @@ let base = "";
 beforeAll(async () => {
   // Serve the sources (no snapshot): this test is what proves `wrangler dev` runs the demo as-is.
   server = await startWranglerDev({
-    vars: { SESSION_MAX_AGE: "600", SESSION_IDLE_TIMEOUT: "300" },
+    // A signing key of this run only, for the token routes (`npm start` writes one to .dev.vars).
+    vars: {
+      SESSION_MAX_AGE: "600",
+      SESSION_IDLE_TIMEOUT: "300",
+      TOKEN_SIGNING_KEYS: await generateSigningKeyJwk(),
+    },
     snapshot: false,
   });
   base = server.base;
@@ -94,6 +100,56 @@ describe("the demo under wrangler dev", { timeout: 30_000 }, () => {
     });
     expect((await laptop("POST", "/api/sessions/revoke-others")).status).toBe(200);
     expect(await (await laptop("GET", "/api/me")).json()).toMatchObject({ user });
+  });
+
+  it("a CLI-like client refreshes 20 times; a replay of an old refresh token ends everything (issue 17)", async () => {
+    type Pair = { token: string; expiresAt: number; refreshToken: string; refreshExpiresAt: number };
+    // The CLI logs in once through the cookie API, asks for a refresh-token family, then drops the cookie.
+    const browser = new CookieJar();
+    const post = (path: string, body: unknown, jar?: CookieJar) =>
+      fetch(base + path, {
+        method: "POST",
+        body: JSON.stringify(body),
+        headers: jar
+          ? jar.headers({ "content-type": "application/json", origin: base })
+          : { "content-type": "application/json", "user-agent": "demo-cli/1.0" },
+      }).then((response) => (jar ? jar.store(response) : response));
+    const bearer = (token: string) =>
+      fetch(`${base}/api/token/me`, { headers: { authorization: `Bearer ${token}` } });
+    const user = `cli-${randomBytes(4).toString("hex")}`;
+    expect((await post("/api/login", { user }, browser)).status).toBe(200);
+    const issued = await post("/api/token", { refresh: true, label: "demo CLI" }, browser);
+    expect(issued.status).toBe(200);
+    const first = (await issued.json()) as Pair;
+    expect(Object.keys(first).sort()).toEqual(["expiresAt", "refreshExpiresAt", "refreshToken", "token"]);
+
+    const spent: string[] = [];
+    let pair = first;
+    for (let i = 0; i < 20; i++) {
+      const response = await post("/api/token/refresh", { refreshToken: pair.refreshToken });
+      expect(response.status).toBe(200);
+      expect(response.headers.get("cache-control")).toBe("no-store");
+      spent.push(pair.refreshToken);
+      pair = (await response.json()) as Pair;
+      expect(pair.refreshExpiresAt).toBe(first.refreshExpiresAt);
+      const who = await bearer(pair.token);
+      expect(who.status).toBe(200);
+      expect(await who.json()).toMatchObject({ user });
+    }
+    expect(new Set([...spent, pair.refreshToken]).size).toBe(21);
+
+    // An attacker replays a refresh token the CLI spent long ago.
+    const replay = await post("/api/token/refresh", { refreshToken: spent[3] });
+    expect(replay.status).toBe(401);
+    expect(await replay.json()).toEqual({ error: "refresh_reused" });
+    // Everything is over: the CLI's newest refresh token, its newest access token, and the browser
+    // session the family came from.
+    const newest = await post("/api/token/refresh", { refreshToken: pair.refreshToken });
+    expect(newest.status).toBe(401);
+    expect(await newest.json()).toEqual({ error: "revoked" });
+    expect(await (await bearer(pair.token)).json()).toEqual({ error: "revoked" });
+    const me = await fetch(`${base}/api/me`, { headers: browser.headers() });
+    expect(await me.json()).toMatchObject({ user: null, invalidReason: "revoked" });
   });
 
   it("applies the request rules: 415, 403, 400", async () => {

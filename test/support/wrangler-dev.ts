@@ -133,9 +133,11 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
   );
   let output = "";
   // wrangler lists the vars it was given: keep the secret's value out of anything we print.
-  const secretValues = [...vars.SESSION_SECRETS.split(","), vars.SESSION_NAMING_KEY].filter(
-    (value) => value.trim() !== "",
-  );
+  const secretValues = [
+    ...vars.SESSION_SECRETS.split(","),
+    vars.SESSION_NAMING_KEY,
+    (vars as { TOKEN_SIGNING_KEYS?: string }).TOKEN_SIGNING_KEYS ?? "",
+  ].filter((value) => value.trim() !== "");
   const collect = (chunk: Buffer) => {
     let text = chunk.toString();
     for (const value of secretValues) text = text.replaceAll(value, "<SESSION_SECRETS>");
