@@ -1,8 +1,8 @@
 /** The demo's JSON API: a contract (see docs/demo.md) that tests and the page rely on. */
 import { Hono } from "hono";
 import { DataError, RevocationWriteError } from "sealed-session";
-import { type SessionEnv, sessions } from "sealed-session/hono";
-import { type DemoBindings, type DemoData, sessionOptions } from "./config.ts";
+import { requireFreshAuth, type SessionEnv, sessions } from "sealed-session/hono";
+import { type DemoBindings, type DemoData, freshAge, sessionOptions } from "./config.ts";
 import { type RulesEnv, requestRules } from "./rules.ts";
 import { tokenRoutes } from "./tokens.ts";
 
@@ -37,8 +37,25 @@ export const api = new Hono<ApiEnv>()
       idleExpiresAt: session.idleExpiresAt ?? null,
       stored: session.data.stored ?? null,
       storedIn: session.storedIn,
+      // Step-up: when the user last authenticated, and until when POST /api/sensitive accepts it.
+      authAt: session.authAt ?? null,
+      freshUntil: session.authAt === undefined ? null : session.authAt + freshAge(c.env) * 1000,
+      note: session.data.note ?? null,
     });
   })
+
+  // The CSRF token for the page's HTML form (POST /form/note). Asking persists an anonymous session.
+  .get("/csrf", async (c) => {
+    c.header("cache-control", "no-store");
+    return c.json({ token: await c.var.sessions.csrfToken(c.var.session) });
+  })
+
+  // A sensitive action: only within SESSION_FRESH_AGE seconds of logging in (else 403 reauth_required).
+  .post(
+    "/sensitive",
+    requireFreshAuth<DemoData>((c) => freshAge(c.env as DemoBindings)),
+    (c) => c.json({ ok: true, user: c.var.session.userId, authAt: c.var.session.authAt }),
+  )
 
   .post("/login", (c) => {
     const body = c.var.body;

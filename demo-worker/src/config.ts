@@ -27,6 +27,8 @@ export interface DemoBindings {
   SESSION_MAX_AGE?: string;
   /** Seconds; empty or "0" turns the idle timeout off. */
   SESSION_IDLE_TIMEOUT?: string;
+  /** Seconds since the last login within which `POST /api/sensitive` is allowed. Default 300. */
+  SESSION_FRESH_AGE?: string;
   /** Private signing JWK(s) for bearer tokens (JSON). `npm start` writes one to .dev.vars. */
   TOKEN_SIGNING_KEYS?: string;
   /** Fault injection for `npm run load` only: see faulty-kv.ts. Never set it in production. */
@@ -40,6 +42,13 @@ export interface DemoData {
   stored: Record<string, unknown>;
   /** The cart: quantity per SKU. A cart keeps its session in the store, where concurrent adds all land. */
   cart: Record<string, number>;
+  /** Set by the page's HTML form (`POST /form/note`, with a CSRF token). */
+  note: string;
+}
+
+/** Seconds since the last authentication that `POST /api/sensitive` accepts (`SESSION_FRESH_AGE`). */
+export function freshAge(env: DemoBindings): number {
+  return seconds("SESSION_FRESH_AGE", env.SESSION_FRESH_AGE, false) ?? 300;
 }
 
 export const MISSING_SECRET =

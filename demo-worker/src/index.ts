@@ -16,6 +16,7 @@ import {
 import { jwksRoute } from "sealed-session/hono";
 import { api, DATA_REFUSED } from "./api.ts";
 import { type DemoBindings, hasSecret, MISSING_SECRET } from "./config.ts";
+import { forms } from "./forms.ts";
 import { errorPage, page } from "./page.ts";
 import { demoSigningKeys } from "./tokens.ts";
 
@@ -30,7 +31,8 @@ app.use(
       scriptSrc: [NONCE],
       styleSrc: [NONCE],
       connectSrc: ["'self'"],
-      formAction: ["'none'"],
+      // The page's one HTML form posts to /form/note, with a CSRF token.
+      formAction: ["'self'"],
       frameAncestors: ["'none'"],
       baseUri: ["'none'"],
     },
@@ -46,6 +48,7 @@ app.use(async (c, next) => {
 });
 
 app.route("/api", api);
+app.route("/form", forms);
 // Public keys only: publishing needs neither a Tokens nor a revocation store.
 app.get(
   "/.well-known/jwks.json",

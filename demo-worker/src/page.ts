@@ -38,6 +38,7 @@ const SCRIPT = `
     too_large: "it was larger than the cookie limits allow",
     unsupported_version: "it was written by a newer version of the library",
     store_unavailable: "the server-side store could not be asked, so it counts as anonymous for now",
+    invalid_data: "its data did not fit the app's schema, so the data was reset (you stay logged in)",
   };
   const $ = (id) => document.getElementById(id);
   let state = null;
@@ -76,13 +77,25 @@ const SCRIPT = `
     $("stored-in").textContent =
       state.storedIn === "store" ? "the server-side store (the cookie holds a sealed pointer)" : "the cookie";
     $("logout-all").disabled = !state.user;
+    $("note-saved").textContent = state.note == null ? "none yet" : state.note;
+    $("auth-at").textContent = state.authAt == null ? "not logged in" : time(state.authAt);
+    const fresh = state.freshUntil != null && state.freshUntil > Date.now();
+    $("fresh").textContent =
+      state.freshUntil == null ? "log in first" : fresh ? "yes" + left(state.freshUntil) : "no: log in again to confirm it is you";
+    $("fresh").className = state.freshUntil != null && !fresh ? "warn" : "";
+  }
+
+  // The HTML form's CSRF token: derived from the session id, so it changes when you log in.
+  async function csrf() {
+    const response = await fetch("/api/csrf");
+    if (response.ok) $("csrf").value = (await response.json()).token;
   }
 
   async function refresh() {
     const me = await call("GET", "/api/me");
     if (me && "views" in me) state = me;
     render();
-    await Promise.all([devices(), cart()]);
+    await Promise.all([devices(), cart(), csrf()]);
   }
 
   // The cart, from the server-side store. SKUs are shown as text.
@@ -163,6 +176,15 @@ const SCRIPT = `
     await call("PUT", "/api/data", { blob: btoa(String.fromCharCode(...bytes)) });
     await refresh();
   });
+  $("sensitive").addEventListener("click", async () => {
+    const result = await call("POST", "/api/sensitive");
+    $("sensitive-result").textContent = result && result.ok
+      ? "Done: you authenticated recently enough."
+      : result && result.error === "reauth_required"
+        ? "Refused (reauth_required): log in again to confirm it is you, then retry."
+        : "Refused: " + (result ? result.error : "no answer");
+    await refresh();
+  });
   $("shrink").addEventListener("click", async () => { await call("PUT", "/api/data", {}); await refresh(); });
   setInterval(render, 1000);
   refresh();
@@ -220,6 +242,26 @@ data moves to a Durable Object of its own. The server also keeps a list of each 
     <input id="qty" name="qty" type="number" min="1" max="999" value="1" required>
     <button class="primary">Add</button>
   </form>
+</section>
+
+<section>
+  <h2>A note (an HTML form with a CSRF token)</h2>
+  <form id="note-form" method="post" action="/form/note">
+    <input type="hidden" name="_csrf" id="csrf" value="">
+    <input id="note" name="note" placeholder="A short note" maxlength="200">
+    <button class="primary">Save note</button>
+  </form>
+  <p>Saved note: <span id="note-saved">…</span></p>
+</section>
+
+<section>
+  <h2>Sensitive action (needs a recent login)</h2>
+  <dl>
+    <dt>Last authentication</dt><dd id="auth-at">…</dd>
+    <dt>Recent enough</dt><dd id="fresh">…</dd>
+  </dl>
+  <p class="buttons"><button id="sensitive" type="button">Do something sensitive</button></p>
+  <p id="sensitive-result"></p>
 </section>
 
 <section>

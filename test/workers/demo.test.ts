@@ -3,7 +3,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
-import { generateSecret } from "sealed-session";
+import { createSessions, generateSecret } from "sealed-session";
 import { describe, expect, it } from "vitest";
 import demo from "../../demo-worker/src/index.ts";
 import { CookieJar } from "../demo/cookie-jar.ts";
@@ -21,7 +21,24 @@ type Me = {
   idleExpiresAt: number | null;
   stored: Record<string, unknown> | null;
   storedIn: "cookie" | "store";
+  authAt: number | null;
+  freshUntil: number | null;
+  note: string | null;
 };
+
+/**
+ * The cookie of a session whose user logged in `secondsAgo` seconds ago, sealed with the demo's
+ * secret: no clock to move in workerd, so the session is made in the past instead.
+ */
+async function loggedInAgo(secondsAgo: number, user: string, secrets = env.SESSION_SECRETS!) {
+  const past = createSessions({ secrets, now: () => Date.now() - secondsAgo * 1000 });
+  const session = await past.load(new Request(ORIGIN));
+  session.login(user);
+  const headers = new Headers();
+  await past.commit(session, headers);
+  const [pair = ""] = (headers.getSetCookie()[0] ?? "").split(";");
+  return pair.slice(pair.indexOf("=") + 1);
+}
 
 /** A browser-like client: a cookie jar, and same-origin headers unless told otherwise. */
 function client(bindings: Partial<Cloudflare.Env> = env) {
@@ -186,6 +203,98 @@ describe("the JSON API", () => {
     const response = await client().send("GET", "/api/nope");
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ error: "no such API route" });
+  });
+});
+
+describe("safe flows (issue 18): the CSRF-token form, and a sensitive action needing a recent login", () => {
+  const form = (body: Record<string, string>, headers: Record<string, string> = {}) => ({
+    body: new URLSearchParams(body).toString(),
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      origin: ORIGIN,
+      "sec-fetch-site": "same-origin",
+      ...headers,
+    },
+  });
+
+  it("POST /form/note with the token from GET /api/csrf stores the note and redirects to the page", async () => {
+    const { send, me } = client();
+    const answer = await send("GET", "/api/csrf");
+    expect(answer.headers.get("cache-control")).toContain("no-store");
+    const { token } = (await answer.json()) as { token: string };
+    expect(token).toMatch(/^[\w-]{43}$/);
+    const saved = await send("POST", "/form/note", form({ note: "Remember the milk", _csrf: token }));
+    expect(saved.status).toBe(303);
+    expect(saved.headers.get("location")).toBe("/");
+    expect((await me()).note).toBe("Remember the milk");
+  });
+
+  it("the form route refuses a missing or wrong token, a foreign origin, and other bodies", async () => {
+    const { send, me } = client();
+    const { token } = (await (await send("GET", "/api/csrf")).json()) as { token: string };
+    const refused = async (init: { body?: string; headers?: Record<string, string> }) => {
+      const response = await send("POST", "/form/note", init);
+      return [response.status, await response.json()];
+    };
+    expect(await refused(form({ note: "x" }))).toEqual([403, { error: "csrf", reason: "missing_token" }]);
+    expect(await refused(form({ note: "x", _csrf: `${token.slice(1)}A` }))).toEqual([
+      403,
+      { error: "csrf", reason: "bad_token" },
+    ]);
+    expect(
+      await refused(
+        form({ note: "x", _csrf: token }, { origin: "https://evil.example", "sec-fetch-site": "cross-site" }),
+      ),
+    ).toEqual([403, { error: "csrf", reason: "cross_origin" }]);
+    // The token in a header passes the check; the route still takes forms only.
+    const json = await send("POST", "/form/note", {
+      body: JSON.stringify({ note: "x" }),
+      headers: { "content-type": "application/json", origin: ORIGIN, "x-csrf-token": token },
+    });
+    expect(json.status).toBe(415);
+    expect((await me()).note).toBeNull();
+    // And the JSON API still refuses form bodies, token or not.
+    const api = await send("POST", "/api/login", form({ user: "ada", _csrf: token }));
+    expect(api.status).toBe(415);
+  });
+
+  it("the token changes on login: the page's old token is refused, the new one works", async () => {
+    const { send, json } = client();
+    const before = ((await (await send("GET", "/api/csrf")).json()) as { token: string }).token;
+    await json("POST", "/api/login", { user: "csrf-user" });
+    const after = ((await (await send("GET", "/api/csrf")).json()) as { token: string }).token;
+    expect(after).not.toBe(before);
+    expect((await send("POST", "/form/note", form({ note: "old", _csrf: before }))).status).toBe(403);
+    expect((await send("POST", "/form/note", form({ note: "new", _csrf: after }))).status).toBe(303);
+  });
+
+  it("POST /api/sensitive: 401 anonymous, 200 right after login, 403 reauth_required 10 minutes later, 200 after logging in again", async () => {
+    const { send, json, jar, me } = client();
+    const anonymous = await send("POST", "/api/sensitive");
+    expect(anonymous.status).toBe(401);
+    await json("POST", "/api/login", { user: "sensitive" });
+    const fresh = await send("POST", "/api/sensitive");
+    expect(fresh.status).toBe(200);
+    expect(await fresh.json()).toMatchObject({ ok: true, user: "sensitive" });
+    const state = await me();
+    expect(state.freshUntil! - state.authAt!).toBe(300_000);
+
+    jar.set(COOKIE, await loggedInAgo(600, "sensitive"));
+    const stale = await send("POST", "/api/sensitive");
+    expect(stale.status).toBe(403);
+    expect(await stale.json()).toEqual({ error: "reauth_required" });
+    expect((await me()).user).toBe("sensitive");
+    await json("POST", "/api/login", { user: "sensitive" });
+    expect((await send("POST", "/api/sensitive")).status).toBe(200);
+  });
+
+  it("SESSION_FRESH_AGE sets the window", async () => {
+    const { send, jar } = client({ ...env, SESSION_FRESH_AGE: "900" });
+    jar.set(COOKIE, await loggedInAgo(600, "patient"));
+    expect((await send("POST", "/api/sensitive")).status).toBe(200);
+    const strict = client({ ...env, SESSION_FRESH_AGE: "60" });
+    strict.jar.set(COOKIE, await loggedInAgo(120, "patient"));
+    expect((await strict.send("POST", "/api/sensitive")).status).toBe(403);
   });
 });
 

@@ -8,6 +8,7 @@ declare namespace Cloudflare {
     SESSION_SECRETS?: string;
     SESSION_NAMING_KEY?: string;
     SESSION_MAX_PER_USER?: string;
+    SESSION_FRESH_AGE?: string;
     SESSION_MAX_AGE?: string;
     SESSION_IDLE_TIMEOUT?: string;
     TOKEN_SIGNING_KEYS?: string;
