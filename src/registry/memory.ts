@@ -140,7 +140,8 @@ export function memoryRegistry(options: MemoryRegistryOptions = {}): RegistrySto
 
     async list(userId, { now }) {
       const user = userOf(userId, now);
-      return [...user.entries.values()].sort((a, b) => b.createdAt - a.createdAt);
+      // Newest first; of two created in the same millisecond, the one registered last (sort is stable).
+      return [...user.entries.values()].reverse().sort((a, b) => b.createdAt - a.createdAt);
     },
 
     async end(userId, handle, { now }) {

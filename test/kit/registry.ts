@@ -67,6 +67,17 @@ export function registryConformance(t: Suite, makeStore: RegistryFactory, label:
     assert.deepEqual(await store.list(user("nobody"), at(T0)), []);
   });
 
+  t.test(`${label}: entries created in the same millisecond list the one registered last first`, async () => {
+    const store = await makeStore();
+    const ada = user();
+    const entries = [entry(T0), entry(T0), entry(T0)];
+    for (const e of entries) await store.register(ada, e, { max: 10, now: T0 });
+    assert.deepEqual(
+      (await store.list(ada, at(T0))).map((e) => e.sessionId),
+      entries.map((e) => e.sessionId).reverse(),
+    );
+  });
+
   t.test(`${label}: check moves lastSeenAt only once it is older than touchAfter`, async () => {
     const store = await makeStore();
     const ada = user();
