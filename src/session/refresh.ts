@@ -6,8 +6,9 @@
  * `regenerate()` on the session leave it alone.
  */
 import { ConfigError, SessionDestroyedError } from "../errors.ts";
-import { endFamily, exchange, type RefreshContext, startFamily } from "../token/refresh.ts";
-import type { RefreshCapable } from "../token/session-tokens.ts";
+// Types only: the flows come with the `tokens` option (`Tokens._refresh`), so an app without tokens bundles none.
+import type { RefreshContext } from "../token/refresh.ts";
+import type { RefreshCapable, RefreshEngine } from "../token/session-tokens.ts";
 import type { ClaimValue, RefreshResult, TokenPair } from "../token/types.ts";
 import type { ManagerState } from "./config.ts";
 import type { Session } from "./session.ts";
@@ -25,15 +26,15 @@ export interface FamilyOptions {
   readonly claims?: Record<string, ClaimValue | undefined>;
 }
 
-function contextOf(state: ManagerState, what: string): RefreshContext {
+function contextOf(state: ManagerState, what: string): { engine: RefreshEngine; context: RefreshContext } {
   const bearer = state.bearer as (ManagerState["bearer"] & RefreshCapable) | undefined;
   if (bearer === undefined) throw new ConfigError(`${what} needs the \`tokens\` option of createSessions`);
-  const refresh = bearer._refresh;
-  if (refresh === undefined) {
+  const engine = bearer._refresh;
+  if (engine === undefined) {
     throw new ConfigError(`${what} needs refresh tokens: sessionTokens({ ..., refresh: true })`);
   }
-  return {
-    refresh,
+  const context: RefreshContext = {
+    refresh: engine.config,
     keyring: state.keyring,
     bearer,
     registry: state.registry,
@@ -42,6 +43,7 @@ function contextOf(state: ManagerState, what: string): RefreshContext {
     toleranceMs: state.toleranceMs,
     forget: (id) => state.registryChecked.delete(id),
   };
+  return { engine, context };
 }
 
 /** The family's first pair, from a logged-in cookie session. */
@@ -50,7 +52,7 @@ export function issueFamily(
   session: Session<object, object>,
   options: FamilyOptions,
 ): Promise<TokenPair<Claims>> {
-  const context = contextOf(state, "issueToken(session, { refresh: true })");
+  const { engine, context } = contextOf(state, "issueToken(session, { refresh: true })");
   if (session.isDestroyed) throw new SessionDestroyedError("issue a refresh token for");
   const userId = session.userId;
   if (userId === undefined) {
@@ -70,7 +72,7 @@ export function issueFamily(
     parent = session._registeredId;
   }
   const envelope = session._envelope;
-  return startFamily(
+  return engine.start(
     context,
     { userId, authAt: envelope.authAt ?? envelope.issuedAt, parent },
     { label: options.label, claims: options.claims as Partial<Claims> | undefined },
@@ -83,13 +85,13 @@ export function createFamily(
   userId: string,
   options: FamilyOptions = {},
 ): Promise<TokenPair<Claims>> {
-  const context = contextOf(state, "sessions.create(userId)");
+  const { engine, context } = contextOf(state, "sessions.create(userId)");
   if (typeof userId !== "string" || userId.length === 0) {
     throw new TypeError("sealed-session: create(userId) needs a non-empty string");
   }
   // After any "log out everywhere" this manager wrote, like a login.
   const authAt = (state.context.issueTime ?? state.context.now)();
-  return startFamily(
+  return engine.start(
     context,
     { userId, authAt, parent: undefined },
     { label: options.label, claims: options.claims as Partial<Claims> | undefined },
@@ -101,9 +103,11 @@ export function refreshFamily(
   refreshToken: unknown,
   options: { readonly claims?: RefreshClaimsInput } = {},
 ): Promise<RefreshResult<Claims>> {
-  return exchange(contextOf(state, "sessions.refresh(refreshToken)"), refreshToken, options.claims);
+  const { engine, context } = contextOf(state, "sessions.refresh(refreshToken)");
+  return engine.exchange(context, refreshToken, options.claims);
 }
 
 export function revokeFamily(state: ManagerState, refreshToken: unknown): Promise<boolean> {
-  return endFamily(contextOf(state, "sessions.revokeRefreshToken(refreshToken)"), refreshToken);
+  const { engine, context } = contextOf(state, "sessions.revokeRefreshToken(refreshToken)");
+  return engine.end(context, refreshToken);
 }

@@ -8,6 +8,7 @@ import type { SecretInput } from "../keyring.ts";
 import { registryRevocation, resolveRegistry } from "../registry/policy.ts";
 import type { RegistryOptions, RegistryStore } from "../registry/types.ts";
 import type { RevocationOptions, RevocationStore } from "../revocation/types.ts";
+import { endFamily, exchange, startFamily } from "./refresh.ts";
 import { type ResolvedRefresh, resolveRefresh } from "./refresh-config.ts";
 import { createTokens } from "./tokens.ts";
 import type {
@@ -48,9 +49,20 @@ export interface SessionDefaults {
   readonly now?: () => number;
 }
 
-/** @internal What the manager finds on its `Tokens` when refresh tokens are configured. */
+/**
+ * @internal What the manager finds on its `Tokens` when refresh tokens are configured: the checked
+ * options and the flows. Reached only through this option, so an app without tokens bundles neither.
+ */
+export interface RefreshEngine {
+  readonly config: ResolvedRefresh;
+  readonly start: typeof startFamily;
+  readonly exchange: typeof exchange;
+  readonly end: typeof endFamily;
+}
+
+/** @internal */
 export interface RefreshCapable {
-  readonly _refresh?: ResolvedRefresh;
+  readonly _refresh?: RefreshEngine;
 }
 
 /**
@@ -88,7 +100,8 @@ function createSessionTokens(
     revocation: sessions.revocation,
     maxAge: sessions.maxAge,
   });
-  return resolved === undefined ? tokens : { ...tokens, _refresh: resolved };
+  if (resolved === undefined) return tokens;
+  return { ...tokens, _refresh: { config: resolved, start: startFamily, exchange, end: endFamily } };
 }
 
 /**
