@@ -63,10 +63,14 @@ describe("sealed-session/elysia on Bun", { timeout: 120_000 }, () => {
   let edge: RunningServer;
 
   before(async () => {
-    [server, edge] = await Promise.all([
+    // Keep whichever server started, so `after` stops it even when the other failed to start.
+    const started = await Promise.allSettled([
       startExample(secretA),
       startServer(bun, ["test/frameworks/elysia/edge-app.ts"], { SESSION_SECRETS: generateSecret() }),
     ]);
+    if (started[0].status === "fulfilled") server = started[0].value;
+    if (started[1].status === "fulfilled") edge = started[1].value;
+    for (const result of started) if (result.status === "rejected") throw result.reason;
   });
   after(async () => {
     await Promise.all([server?.stop(), edge?.stop()]);

@@ -92,7 +92,11 @@ describe("sealed-session/sveltekit in a SvelteKit production build (adapter-node
     console.log(
       `vite build: examples/sveltekit-app ${exampleSeconds.toFixed(1)} s, twice-app ${twiceSeconds.toFixed(1)} s`,
     );
-    [server, twiceServer] = await Promise.all([serve(example, secretA), serve(twice, generateSecret())]);
+    // Keep whichever server started, so `after` stops it even when the other failed to start.
+    const started = await Promise.allSettled([serve(example, secretA), serve(twice, generateSecret())]);
+    if (started[0].status === "fulfilled") server = started[0].value;
+    if (started[1].status === "fulfilled") twiceServer = started[1].value;
+    for (const result of started) if (result.status === "rejected") throw result.reason;
   });
   after(async () => {
     await Promise.all([server?.stop(), twiceServer?.stop()]);
