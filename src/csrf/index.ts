@@ -46,21 +46,24 @@ const OK: CsrfResult = Object.freeze({ ok: true });
 const fail = (reason: CsrfFailure): CsrfResult => Object.freeze({ ok: false, reason });
 
 /**
- * Whether the browser says an unsafe request comes from an allowed origin: `Origin` decides when
- * present (`null` never passes), else `Sec-Fetch-Site`; a request with neither (curl, a server, an
- * old browser) passes this check and still needs its token.
+ * Whether the browser says an unsafe request comes from an allowed origin: `Origin` decides when it
+ * names one, else `Sec-Fetch-Site`. `Origin: null` (a form post under `Referrer-Policy: no-referrer`,
+ * hono's secureHeaders default; a sandboxed frame) defers to `Sec-Fetch-Site`, refused without it.
+ * A request with neither header (curl, a server, an old browser) passes this check and still needs
+ * its token.
  */
 export function originAllowed(request: Request, options: CsrfOptions = {}): boolean {
   const origin = request.headers.get("origin");
-  if (origin !== null) {
+  if (origin !== null && origin !== "null") {
     if (origin === new URL(request.url).origin) return true;
     const allowed = options.origin;
-    if (typeof allowed === "function") return origin !== "null" && allowed(origin, request);
+    if (typeof allowed === "function") return allowed(origin, request);
     if (allowed === undefined) return false;
-    return origin !== "null" && (typeof allowed === "string" ? [allowed] : allowed).includes(origin);
+    return (typeof allowed === "string" ? [allowed] : allowed).includes(origin);
   }
   const site = request.headers.get("sec-fetch-site");
-  if (site === null) return true;
+  // No header at all: not a browser (or a very old one); `Origin: null` with no Sec-Fetch-Site: refused.
+  if (site === null) return origin === null;
   const accepted = options.secFetchSite ?? "same-origin";
   if (typeof accepted === "function") return accepted(site, request);
   return (typeof accepted === "string" ? [accepted] : accepted).includes(site as SecFetchSite);

@@ -156,6 +156,15 @@ export default (t: Suite) => {
       { ok: false, reason: "cross_origin" },
     );
     assert.equal(originAllowed(from("null"), { origin: () => true }), false);
+    // Origin: null (a form post under Referrer-Policy: no-referrer, or a sandboxed frame) defers to
+    // Sec-Fetch-Site: same-origin passes, anything else or nothing is refused.
+    const nullFrom = (site?: string) =>
+      post(jar, {
+        headers: { origin: "null", "x-csrf-token": token, ...(site ? { "sec-fetch-site": site } : {}) },
+      });
+    assert.deepEqual(await check(sessions, nullFrom("same-origin")), { ok: true });
+    assert.deepEqual(await check(sessions, nullFrom("cross-site")), { ok: false, reason: "cross_origin" });
+    assert.deepEqual(await check(sessions, nullFrom()), { ok: false, reason: "cross_origin" });
   });
 
   t.test("Sec-Fetch-Site decides without Origin: same-origin by default, others when listed", async () => {

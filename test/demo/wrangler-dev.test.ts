@@ -1,12 +1,17 @@
 // Starts the real `wrangler dev` (local mode, no account) on a free port and drives the demo's JSON
 // API over HTTP with a cookie jar. The server is always stopped, also when a test fails.
 import { randomBytes } from "node:crypto";
+import { createSessions, generateSecret } from "sealed-session";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateSigningKeyJwk } from "../../scripts/gen-signing-key.mjs";
 import { startWranglerDev, type WranglerDev } from "../support/wrangler-dev.ts";
 import { CookieJar } from "./cookie-jar.ts";
 
 const COOKIE = "__Host-session";
+/** Known to the test, so it can seal a session that logged in minutes ago (issue 18). */
+const SECRET = generateSecret();
+/** Seconds since the last login that POST /api/sensitive accepts in this run. */
+const FRESH_AGE = 60;
 
 let server: WranglerDev | undefined;
 let base = "";
@@ -18,6 +23,8 @@ beforeAll(async () => {
     vars: {
       SESSION_MAX_AGE: "600",
       SESSION_IDLE_TIMEOUT: "300",
+      SESSION_SECRETS: SECRET,
+      SESSION_FRESH_AGE: String(FRESH_AGE),
       TOKEN_SIGNING_KEYS: await generateSigningKeyJwk(),
     },
     snapshot: false,
@@ -150,6 +157,45 @@ describe("the demo under wrangler dev", { timeout: 30_000 }, () => {
     expect(await (await bearer(pair.token)).json()).toEqual({ error: "revoked" });
     const me = await fetch(`${base}/api/me`, { headers: browser.headers() });
     expect(await me.json()).toMatchObject({ user: null, invalidReason: "revoked" });
+  });
+
+  it("POST /api/sensitive needs a login within SESSION_FRESH_AGE; logging in again satisfies it (issue 18)", async () => {
+    const device = new CookieJar();
+    const post = (path: string, body?: string) =>
+      fetch(base + path, {
+        method: "POST",
+        body,
+        headers: device.headers(body ? { "content-type": "application/json", origin: base } : {}),
+      }).then((response) => device.store(response));
+    expect((await post("/api/sensitive")).status).toBe(401);
+    // Logged in twice the fresh age ago (sealed with the run's secret, as the Worker would have).
+    const past = createSessions({ secrets: SECRET, now: () => Date.now() - 2 * FRESH_AGE * 1000 });
+    const old = await past.load(new Request(base));
+    old.login("grace");
+    const headers = new Headers();
+    await past.commit(old, headers);
+    const pair = (headers.getSetCookie()[0] ?? "").split(";")[0] ?? "";
+    device.set(COOKIE, pair.slice(pair.indexOf("=") + 1));
+    const stale = await post("/api/sensitive");
+    expect(stale.status).toBe(403);
+    expect(await stale.json()).toEqual({ error: "reauth_required" });
+    expect((await post("/api/login", JSON.stringify({ user: "grace" }))).status).toBe(200);
+    const fresh = await post("/api/sensitive");
+    expect(fresh.status).toBe(200);
+    expect(await fresh.json()).toMatchObject({ ok: true, user: "grace" });
+  });
+
+  it("the page's HTML form: POST /form/note with the CSRF token, refused without it (issue 18)", async () => {
+    const { token } = (await (await send("GET", "/api/csrf")).json()) as { token: string };
+    const note = (body: Record<string, string>) =>
+      send("POST", "/form/note", new URLSearchParams(body).toString(), {
+        "content-type": "application/x-www-form-urlencoded",
+        origin: base,
+      });
+    expect((await note({ note: "no token" })).status).toBe(403);
+    const saved = await note({ note: "from a form", _csrf: token });
+    expect(saved.status).toBe(303);
+    expect(await me()).toMatchObject({ note: "from a form" });
   });
 
   it("applies the request rules: 415, 403, 400", async () => {

@@ -6,10 +6,13 @@ import { mkdirSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Cookie, Page } from "playwright-core";
+import { createSessions, generateSecret } from "sealed-session";
 import { startWranglerDev, type WranglerDev } from "../support/wrangler-dev.ts";
 import { findChromium, launchChromium } from "./chromium.ts";
 
 const COOKIE = "__Host-session";
+/** The Worker's secret, known here so a test can seal a session that logged in minutes ago. */
+const SECRET = generateSecret();
 const SHOTS = fileURLToPath(new URL("../../test-output/e2e/", import.meta.url));
 const executable = findChromium();
 const missing = "no `chromium` on PATH (Debian: apt-get install chromium)";
@@ -38,7 +41,7 @@ if (executable === undefined && process.env.CI === "true") {
 
     before(async () => {
       mkdirSync(SHOTS, { recursive: true });
-      dev = await startWranglerDev();
+      dev = await startWranglerDev({ vars: { SESSION_SECRETS: SECRET } });
       try {
         browser = await launchChromium(chromiumPath);
       } catch (error) {
@@ -232,6 +235,78 @@ if (executable === undefined && process.env.CI === "true") {
       await meAfter(page, () => page.locator('#cart li[data-sku="book"] button.remove').click());
       await page.waitForFunction(() => document.querySelectorAll("#cart li").length === 1);
       assert.equal((await meAfter(page, () => page.reload())).user, "shopper");
+    });
+
+    it("the note form posts with its CSRF token; a stale token is refused; the token changes on login", async () => {
+      const context = await device();
+      const { page } = await open(context);
+      const token = async () => page.locator("#csrf").inputValue();
+      await page.waitForFunction(
+        () => (document.getElementById("csrf") as HTMLInputElement).value.length === 43,
+      );
+      const before = await token();
+      await page.fill("#note", "written in a form");
+      // A real form submission (urlencoded, the hidden _csrf field): 303 back to the page.
+      const saved = await meAfter(page, () => page.click("#note-form button"));
+      assert.equal(saved.user, null);
+      assert.equal(await text(page, "note-saved"), "written in a form");
+
+      await logIn(page, "form-user");
+      await page.waitForFunction(
+        (old) => (document.getElementById("csrf") as HTMLInputElement).value !== old,
+        before,
+      );
+      const after = await token();
+      assert.match(after, /^[\w-]{43}$/);
+      // The page still holding the token from before the login: refused.
+      await page.evaluate((old) => {
+        (document.getElementById("csrf") as HTMLInputElement).value = old;
+      }, before);
+      await page.fill("#note", "with a stale token");
+      const [refused] = await Promise.all([
+        page.waitForResponse((response) => response.url() === `${dev.base}/form/note`),
+        page.click("#note-form button"),
+      ]);
+      assert.equal(refused.status(), 403);
+      assert.deepEqual(await refused.json(), { error: "csrf", reason: "bad_token" });
+      const { page: again } = await open(context);
+      assert.equal(await text(again, "note-saved"), "written in a form");
+      await again.screenshot({ path: `${SHOTS}note-form.png`, fullPage: true });
+    });
+
+    it("the sensitive action: allowed after login, refused once the login is 10 minutes old, allowed after logging in again", async () => {
+      const context = await device();
+      const { page } = await open(context);
+      const sensitive = async () => {
+        await page.locator("#sensitive-result").evaluate((node) => {
+          node.textContent = "";
+        });
+        await meAfter(page, () => page.click("#sensitive"));
+        return (await text(page, "sensitive-result")) ?? "";
+      };
+      await logIn(page, "grace");
+      assert.match(await sensitive(), /^Done/);
+      assert.match((await text(page, "fresh")) ?? "", /^yes/);
+
+      // A session that logged in 10 minutes ago (past SESSION_FRESH_AGE, 300 s), as a device that has
+      // been open a while holds it. Another user: the registry adopts a session it has not seen.
+      const past = createSessions({ secrets: SECRET, now: () => Date.now() - 600_000 });
+      const old = await past.load(new Request(dev.base));
+      old.login("hopper");
+      const headers = new Headers();
+      await past.commit(old, headers);
+      const pair = (headers.getSetCookie()[0] ?? "").split(";")[0] ?? "";
+      const [cookie] = await sessionCookies(context);
+      assert.ok(cookie);
+      await context.addCookies([{ ...cookie, value: pair.slice(pair.indexOf("=") + 1) }]);
+      const stale = await meAfter(page, () => page.reload());
+      assert.deepEqual([stale.user, stale.invalidReason], ["hopper", null]);
+      assert.match((await text(page, "fresh")) ?? "", /^no/);
+      assert.match(await sensitive(), /reauth_required/);
+      await page.screenshot({ path: `${SHOTS}reauth-required.png`, fullPage: true });
+
+      await logIn(page, "hopper");
+      assert.match(await sensitive(), /^Done/);
     });
 
     it("a tampered cookie shows an anonymous page that says why", async () => {
