@@ -68,6 +68,9 @@ export async function startFamily(
     throw new TypeError("sealed-session: `label` must be a string");
   }
   const familyId = newFamilyId();
+  const family = { userId: source.userId, familyId, generation: 1, authAt: source.authAt, expiresAt };
+  // The access token first: a claim the app did not list throws before anything is registered.
+  const access = await accessToken(context, family, options.claims);
   if (refresh.mode === "registry") {
     const entry = {
       handle: b64u(randomBytes(16)),
@@ -98,11 +101,7 @@ export async function startFamily(
       );
     }
   }
-  return pair(
-    context,
-    { userId: source.userId, familyId, generation: 1, authAt: source.authAt, expiresAt },
-    options.claims,
-  );
+  return withRefreshToken(context, access, family);
 }
 
 /** One exchange: never throws for a bad token or a failing store; a refusal has a typed reason. */
@@ -122,14 +121,16 @@ export async function exchange(
   // An access token needs a whole second of the family left: refuse before spending anything.
   if (Math.floor(opened.expiresAt / 1000) <= Math.floor(now / 1000) + 1)
     return { ok: false, reason: "expired" };
-  // The app's claims next: if they throw, nothing has been spent either.
+  // The app's claims and the access token next (it does not depend on the generation): if either
+  // throws — a claim the app did not list — nothing has been spent either.
   const custom = typeof claims === "function" ? await claims(opened.userId) : claims;
+  const access = await accessToken(context, opened, custom);
   const generation =
     context.refresh.mode === "registry"
       ? await advanceInRegistry(context, opened, now)
       : await spend(context, opened);
   if (typeof generation === "string") return { ok: false, reason: generation };
-  return { ok: true, ...(await pair(context, { ...opened, generation }, custom)) };
+  return { ok: true, ...(await withRefreshToken(context, access, { ...opened, generation })) };
 }
 
 /** The generation to hand out, or why not. */
@@ -255,18 +256,22 @@ export async function endFamily(context: RefreshContext, token: unknown): Promis
 /** The revocation fact of a spent generation: one per token, never a user's data. */
 const spentIdOf = (familyId: string, generation: number) => `${familyId}.${generation}`;
 
-/** An access token naming the family, and a refresh token of `claims.generation`. */
-async function pair(
-  context: RefreshContext,
-  claims: RefreshClaims,
-  custom: Custom,
-): Promise<TokenPair<Claims>> {
-  const access = await context.bearer.issue(
-    { id: claims.familyId, userId: claims.userId, issuedAt: claims.authAt, expiresAt: claims.expiresAt },
+/** An access token naming the family (`sid`), with the family's authentication time and expiry. */
+function accessToken(context: RefreshContext, family: RefreshClaims, custom: Custom) {
+  return context.bearer.issue(
+    { id: family.familyId, userId: family.userId, issuedAt: family.authAt, expiresAt: family.expiresAt },
     { claims: custom ?? {} },
   );
-  const refreshToken = await sealRefreshToken(context.keyring, context.refresh.info, claims);
-  return { ...access, refreshToken, refreshExpiresAt: Math.floor(claims.expiresAt / 1000) };
+}
+
+/** The pair: the access token, and a refresh token of `family.generation`. */
+async function withRefreshToken(
+  context: RefreshContext,
+  access: Awaited<ReturnType<typeof accessToken>>,
+  family: RefreshClaims,
+): Promise<TokenPair<Claims>> {
+  const refreshToken = await sealRefreshToken(context.keyring, context.refresh.info, family);
+  return { ...access, refreshToken, refreshExpiresAt: Math.floor(family.expiresAt / 1000) };
 }
 
 function cleanOr(label: string | undefined, fallback: string): string {

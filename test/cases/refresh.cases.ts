@@ -120,6 +120,28 @@ export default (t: Suite) => {
     },
   );
 
+  t.test("a claim the app did not list throws before anything is registered or spent", async () => {
+    const sessions = createSessions({
+      secrets: generateSecret(),
+      registry: memoryRegistry(),
+      tokens: sessionTokens({ ...tokens, claims: ["role"], refresh: true }),
+    });
+    await assert.rejects(
+      sessions.create("ada", { claims: { admin: true } }),
+      /not listed in the `claims` option/,
+    );
+    assert.deepEqual(await sessions.listSessions("ada"), [], "no family was registered");
+    const pair = await sessions.create("ada", { claims: { role: "editor" } });
+    await assert.rejects(
+      sessions.refresh(pair.refreshToken, { claims: () => ({ admin: true }) }),
+      /not listed in the `claims` option/,
+    );
+    const next = ok(await sessions.refresh(pair.refreshToken, { claims: (userId) => ({ role: userId }) }));
+    const verified = await sessions.verifyToken(next.token);
+    assert.ok(verified.ok);
+    assert.equal(verified.claims.role, "ada", "the token was not spent by the refusal");
+  });
+
   t.test(
     "bestEffort on a revocation store alone: rotation, sequential reuse ends the family, log out everywhere",
     async () => {
