@@ -3,6 +3,7 @@
 // spec is accepted.
 import type { StandardSchemaV1 as Spec } from "@standard-schema/spec";
 import { createSessions, generateSecret, type StandardSchemaV1 } from "sealed-session";
+import { sessions } from "sealed-session/hono";
 import * as v from "valibot";
 import { describe, expectTypeOf, it } from "vitest";
 import { z } from "zod";
@@ -28,6 +29,12 @@ describe("schema types", () => {
     });
     type Data = Parameters<typeof sessions.commit>[0]["data"];
     expectTypeOf<Data>().toEqualTypeOf<Partial<{ views: number; cart?: string[] | undefined }>>();
+  });
+
+  it("the Hono middleware takes a schema with Data named from it", () => {
+    const schema = z.object({ views: z.number() });
+    const middleware = sessions<z.infer<typeof schema>>({ secrets, schema, initialData: () => ({ views: 0 }) });
+    expectTypeOf(middleware).toBeFunction();
   });
 
   it("the copied interface and the spec's are interchangeable", () => {
