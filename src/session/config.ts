@@ -259,7 +259,12 @@ function dataOf(options: SessionsOptions<object>) {
   }
   const initial: unknown = options.initialData ? options.initialData() : {};
   if (!isPlainObject(initial)) throw new ConfigError("`initialData()` must return a plain object");
-  toJson(initial, "initialData()");
+  try {
+    toJson(initial, "initialData()");
+  } catch (error) {
+    const why = (error as Error).message.replace(/^sealed-session: /, "");
+    throw new ConfigError(`\`initialData()\` must return plain JSON: ${why}`);
+  }
   let initialJson = JSON.stringify(initial);
   let initialCheck: Promise<void> | undefined;
   if (schema) {

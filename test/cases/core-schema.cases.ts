@@ -146,6 +146,11 @@ export default (t: Suite) => {
         assert.equal(written.length, 0);
       }
       assert.throws(() => createSessions({ secrets, schema: {} as never }), /Standard Schema/);
+      assert.throws(
+        () => createSessions({ secrets, initialData: () => ({ at: new Date(0) }) }),
+        (error: unknown) =>
+          error instanceof ConfigError && /initialData\(\)` must return plain JSON/.test(error.message),
+      );
       assert.throws(() => createSessions({ secrets, dataVersion: 2 }), /migrate/);
       assert.throws(
         () => createSessions({ secrets, dataVersion: -1, migrate: (data) => data }),
