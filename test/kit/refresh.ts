@@ -25,6 +25,7 @@ import type { RegistryStore } from "sealed-session/registry";
 import type { Suite } from "../harness.ts";
 import { clock, Jar, tamper } from "../support/http.ts";
 import type { RegistryFactory } from "./registry.ts";
+import { counting } from "./registry-manager.ts";
 
 const secrets = generateSecret();
 const AUDIENCE = { issuer: "app", audience: "app-api" };
@@ -423,6 +424,27 @@ export function managerRefresh(t: Suite, makeStore: RegistryFactory, label: stri
         "advance:timeout",
         "register:timeout",
       ]);
+    },
+  );
+
+  t.test(
+    `${label}: counted calls: one register to start, one advance per exchange, one check per verification`,
+    async () => {
+      const counted = counting(await makeStore());
+      const sessions = manager(counted.store);
+      const pair = await sessions.create(`ada-${unique()}`);
+      assert.deepEqual(counted.calls, { register: 1 });
+      counted.reset();
+      const next = ok(await sessions.refresh(pair.refreshToken));
+      assert.deepEqual(counted.calls, { advance: 1 });
+      counted.reset();
+      assert.ok((await sessions.verifyToken(next.token)).ok);
+      assert.deepEqual(counted.calls, { check: 1 });
+      counted.reset();
+      refused(await sessions.refresh("garbage"), "malformed");
+      assert.deepEqual(counted.calls, {}, "a token that does not open costs no registry call");
+      assert.equal(await sessions.revokeRefreshToken(next.refreshToken), true);
+      assert.deepEqual(counted.calls, { remove: 1 });
     },
   );
 
