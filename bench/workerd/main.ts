@@ -412,6 +412,8 @@ function table(report: Report): string {
     `Not in the figures: an empty request from Node (miniflare dispatchFetch) takes ${fmt(report.dispatch.wall_us)} µs ` +
       `wall [${report.dispatch.wall_runs_us.map((v) => fmt(v)).join(" ")}]` +
       (report.dispatch.cpu_us === undefined ? "" : ` and ${fmt(report.dispatch.cpu_us)} µs of workerd CPU`),
+    `Clock check: 20M loop iterations with no I/O read ${report.clock_check_ms.join(", ")} ms on the Worker's ` +
+      "performance.now() (0 would mean a clock frozen between I/O, and the run would have stopped)",
   );
   return lines.join("\n");
 }
@@ -527,20 +529,83 @@ export async function main(): Promise<void> {
   }
 }
 
-/** Replaces the block between `<!-- bench:workerd -->` and `<!-- /bench:workerd -->`. */
-function writeDocs(report: Report, text: string): void {
-  const path = `${root}docs/performance.md`;
+/** Replaces what lies between `<!-- <marker> -->` and `<!-- /<marker> -->` in a file of the repository. */
+export function replaceBlock(file: string, marker: string, body: string): void {
+  const path = `${root}${file}`;
   const doc = readFileSync(path, "utf8");
-  const open = "<!-- bench:workerd -->";
-  const close = "<!-- /bench:workerd -->";
+  const open = `<!-- ${marker} -->`;
+  const close = `<!-- /${marker} -->`;
   const start = doc.indexOf(open);
   const end = doc.indexOf(close);
-  if (start === -1 || end < start) throw new Error(`docs/performance.md has no ${open} … ${close} block`);
-  const block =
-    `${open}\n\`${report.command}\` on ${report.machine.date.slice(0, 10)}, ${report.machine.cpus}× ${report.machine.cpu}, ` +
-    `${report.runtime}:\n\n\`\`\`text\n${text}\n\`\`\`\n`;
-  writeFileSync(path, doc.slice(0, start) + block + doc.slice(end));
-  process.stderr.write(`updated ${path}\n`);
+  if (start === -1 || end < start) throw new Error(`${file} has no ${open} … ${close} block`);
+  writeFileSync(path, `${doc.slice(0, start)}${open}\n${body}${doc.slice(end)}`);
+  process.stderr.write(`updated ${path} (${marker})\n`);
+}
+
+/** Columns padded to their widest cell, as the docs' other tables are. */
+export function markdownTable(
+  head: readonly string[],
+  rows: readonly (readonly string[])[],
+  right: readonly boolean[],
+) {
+  const widths = head.map((h, i) => Math.max(h.length, 3, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((cell, i) => (right[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join(" | ")} |`;
+  const rule = `| ${widths.map((w, i) => (right[i] ? `${"-".repeat(w - 1)}:` : "-".repeat(w))).join(" | ")} |`;
+  return [line(head), rule, ...rows.map(line)].join("\n");
+}
+
+/** The README's short form: µs per request and the ratios to the cookie path. */
+function summary(report: Report): string {
+  const key = report.basis === "cpu" ? "cpu_us" : "wall_us";
+  const us = (name: string) => report.cases[name]?.[key];
+  const rows: [string, string, string | undefined][] = [
+    ["stateless_warm", "cookie session, unchanged", undefined],
+    ["registry_check_warm", "… with a registry, `checkEvery: 0`", "registry_check_over_stateless"],
+    [
+      "registry_cached_warm",
+      "… with a registry, `checkEvery: 30`, inside it",
+      "registry_cached_over_stateless",
+    ],
+    ["store_read", "stored session, unchanged", "store_read_over_cookie"],
+    ["cookie_write", "cookie session, changed", undefined],
+    ["store_write", "stored session, changed", "store_write_over_cookie"],
+    ["cookie_refresh", "cookie session, idle refresh", undefined],
+    ["store_refresh", "stored session, idle refresh", "store_refresh_over_cookie"],
+  ];
+  const table = markdownTable(
+    [
+      "request (load + commit)",
+      `µs (${report.basis === "cpu" ? "CPU" : "wall"})`,
+      "÷ cookie path",
+      "Durable Object calls",
+    ],
+    rows
+      .filter(([name]) => us(name) !== undefined)
+      .map(([name, label, ratio]) => [
+        label,
+        fmt(us(name)),
+        ratio === undefined ? "—" : fmt(report.ratios[ratio], 2),
+        calls(report.do_calls[name]).replaceAll("registry.", "").replaceAll("store.", ""),
+      ]),
+    [false, true, true, false],
+  );
+  return (
+    `\`${report.command}\` on ${report.machine.date.slice(0, 10)}, ${report.runtime}, ${report.machine.cpus}× ` +
+    `${report.machine.cpu}, load ${report.machine.loadavg.join(" → ")}; ${report.runs} workerd processes, ` +
+    `ratios taken in each, median:\n\n${table}\n`
+  );
+}
+
+/** The full table into docs/performance.md; the short one into the README. */
+function writeDocs(report: Report, text: string): void {
+  replaceBlock(
+    "docs/performance.md",
+    "bench:workerd",
+    `\`${report.command}\` on ${report.machine.date.slice(0, 10)}, ${report.machine.cpus}× ${report.machine.cpu}, ` +
+      `${report.runtime}:\n\n\`\`\`text\n${text}\n\`\`\`\n`,
+  );
+  replaceBlock("README.md", "bench:workerd", summary(report));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main();
