@@ -120,22 +120,29 @@ async function call<T>(mf: MiniflareLike, path: string, method = "GET"): Promise
   return (await response.json()) as T;
 }
 
-/** The workerd process miniflare started for this run: a child of this process. */
+/** The workerd process miniflare started for this run: this process's newest workerd child. */
 function workerdPid(): number | undefined {
   if (!existsSync("/proc/self/task")) return undefined;
+  let found: { pid: number; started: number } | undefined;
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (parent === process.pid && readFileSync(`/proc/${entry}/comm`, "utf8").trim() === "workerd") {
-        return Number(entry);
+      // After "pid (comm) ": state, ppid, …; starttime is the 22nd field of the whole line.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const started = Number(fields[19]);
+      if (
+        Number(fields[1]) === process.pid &&
+        readFileSync(`/proc/${entry}/comm`, "utf8").trim() === "workerd" &&
+        (found === undefined || started > found.started)
+      ) {
+        found = { pid: Number(entry), started };
       }
     } catch {
       // A process that ended meanwhile.
     }
   }
-  return undefined;
+  return found?.pid;
 }
 
 /** CPU time of every thread of `pid` so far, in ns (Linux schedstat: nanosecond resolution). */
