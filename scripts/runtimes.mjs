@@ -3,9 +3,10 @@
 // Each run prints its runtime and version first and its counts last. The run fails if a runtime
 // fails, is missing, or did not register every case (the adapters print what they saw; see
 // test/runtimes/cases.ts). `--json` writes the results for scripts/runtimes-table.mjs.
-// node20, deno and bun also run the Redis kit (test/runtimes/<id>/redis.test.ts) against one
-// redis-server this script starts for the run (REDIS_URL); each must print how many Redis tests it
-// registered for which clients, and run them all.
+// node20, deno and bun also run the Redis kits (test/runtimes/<id>/redis.test.ts: revocation, the
+// registry and the data store) against one redis-server this script starts for the run (REDIS_URL);
+// each must print how many Redis tests it registered for which clients, and run them all. deno also
+// runs the Deno KV registry and data-store kit and must print how many of its tests it registered.
 // `--describe` runs nothing: it prints (JSON) the case counts and each runtime's version, the
 // figures the docs' table carries, so `npm run runtimes:table -- --check` can compare them.
 import { spawn, spawnSync } from "node:child_process";
@@ -86,10 +87,11 @@ const runtimes = [
         "test/runtimes/deno/",
       ],
     ],
-    // deno-kv.test.ts (the revocation store on real Deno KV) must not skip itself here.
+    // The Deno KV tests (revocation, registry, data store on real Deno KV) must not skip themselves here.
     env: { DENO_KV_REQUIRED: "1" },
     library: "src/index.ts",
     redis: ["node-redis", "ioredis"],
+    denoKv: true,
     parse: (out) => {
       const m = out.match(
         /(?:ok|FAILED) \| (\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed(?: \| (\d+) ignored)?/,
@@ -244,10 +246,16 @@ function check(result, runtime, output, status) {
       `registered ${cases[1]} tests from ${cases[2]} files; expected ${expected.tests} from ${expected.files}`,
     );
   const redisTests = runtime.redis ? checkRedis(runtime, output, problems) : 0;
-  if (cases && result.counts && result.counts.passed + result.counts.skipped < expected.tests + redisTests)
+  const denoKvTests = runtime.denoKv ? checkDenoKv(runtime, output, problems) : 0;
+  if (
+    cases &&
+    result.counts &&
+    result.counts.passed + result.counts.skipped < expected.tests + redisTests + denoKvTests
+  )
     problems.push(
       `only ${result.counts.passed + result.counts.skipped} tests ran; expected at least ${expected.tests} cases` +
-        (redisTests > 0 ? ` and ${redisTests} Redis tests` : ""),
+        (redisTests > 0 ? ` and ${redisTests} Redis tests` : "") +
+        (denoKvTests > 0 ? ` and ${denoKvTests} Deno KV tests` : ""),
     );
   result.ok = problems.length === 0;
 }
@@ -266,6 +274,15 @@ function checkRedis(runtime, output, problems) {
       `registered ${line[1]} Redis tests; expected ${wanted} (${expected.redisPerClient} per client)`,
     );
   return wanted;
+}
+
+/** The Deno KV registry and data-store kit ran with every test; returns how many. */
+function checkDenoKv(runtime, output, problems) {
+  const line = output.match(new RegExp(`\\[deno-kv\\] ${runtime.id}: (\\d+) registry and store tests`));
+  if (!line) problems.push("no [deno-kv] line: the Deno KV registry and store tests did not load");
+  else if (+line[1] !== expected.denoKvTests)
+    problems.push(`registered ${line[1]} Deno KV tests; expected ${expected.denoKvTests}`);
+  return expected.denoKvTests;
 }
 
 /**

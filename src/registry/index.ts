@@ -1,10 +1,15 @@
 /**
  * `sealed-session/registry`: see and end sessions. A registry keeps every live logged-in session
- * of a user; pass one as `createSessions({ registry })`. Backends: memory here, Durable Objects in
- * `sealed-session/cloudflare`, Redis and Deno KV alongside.
+ * of a user; pass one as `createSessions({ registry })`. Backends: memory, Redis and Deno KV here,
+ * Durable Objects in `sealed-session/cloudflare`.
  */
+export type { DenoKvAtomicLike, DenoKvAtomicOperationLike, DenoKvKeyPart } from "../lib/deno-kv.ts";
+// The Redis client adapters, as in `sealed-session/revocation`: one import for a Redis-backed app.
+export { bunRedisClient, ioredisClient, nodeRedisClient, type RedisClientLike } from "../lib/redis.ts";
+export { type DenoKvRegistryOptions, denoKvRegistry } from "./deno-kv.ts";
 export { labelFromUserAgent } from "./label.ts";
 export { type MemoryRegistryOptions, memoryRegistry } from "./memory.ts";
+export { type RedisRegistryOptions, redisRegistry } from "./redis.ts";
 export type {
   NewRegistryEntry,
   RegistryAdvance,

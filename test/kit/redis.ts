@@ -70,14 +70,6 @@ async function scan(client: RedisClientLike, prefix: string): Promise<string[]> 
   return found.sort();
 }
 
-/** Number of tests `redisConformance` registers per client (the runtimes guard checks it). */
-export function redisTestCount(): number {
-  let count = 0;
-  const none = () => Promise.reject(new Error("not connected"));
-  redisConformance({ test: () => void count++ }, { client: none, single: none }, "count");
-  return count;
-}
-
 export function redisConformance(t: Suite, target: RedisTarget, label: string): void {
   const client = () => target.client();
   const store = async (now: () => number) =>

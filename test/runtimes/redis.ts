@@ -1,7 +1,8 @@
 /**
- * The Redis conformance kit (test/kit/redis.ts) on a runtime: the clients that runtime can use, on
- * the server scripts/runtimes.mjs started (REDIS_URL), or on one this file starts when run alone.
- * Never skips: no REDIS_URL and no redis-server fails the run. It prints the line the runner checks:
+ * The Redis kits on a runtime — revocation (test/kit/redis.ts), the registry and the data store
+ * (test/kit/redis-state.ts) — with the clients that runtime can use, on the server
+ * scripts/runtimes.mjs started (REDIS_URL), or on one this file starts when run alone. Never skips:
+ * no REDIS_URL and no redis-server fails the run. It prints the line the runner checks:
  *   [redis] <runtime>: <n> tests for <k> clients (<names>)
  */
 import { Redis } from "ioredis";
@@ -9,6 +10,7 @@ import { createClient, createClientPool } from "redis";
 import { ioredisClient, nodeRedisClient, type RedisClientLike } from "sealed-session/revocation";
 import type { Suite } from "../harness.ts";
 import { type RedisConnection, type RedisTarget, redisConformance } from "../kit/redis.ts";
+import { redisStateConformance } from "../kit/redis-state.ts";
 import { startRedisServer } from "../support/redis-server.ts";
 import type { RuntimeId } from "./skips.ts";
 
@@ -94,7 +96,21 @@ export async function redisForRun(): Promise<{ url: string; stop(): Promise<void
   return { url: server.url, stop: () => server.stop() };
 }
 
-/** Registers the kit once per client and prints the line scripts/runtimes.mjs checks. */
+/** Every Redis kit for one client: revocation, then the registry and the data store. */
+export function redisKits(suite: Suite, target: RedisTarget, label: string): void {
+  redisConformance(suite, target, label);
+  redisStateConformance(suite, target, label);
+}
+
+/** Number of tests `redisKits` registers per client (scripts/runtimes.mjs checks each runtime's line). */
+export function redisTestCount(): number {
+  let count = 0;
+  const none = () => Promise.reject(new Error("not connected"));
+  redisKits({ test: () => void count++ }, { client: none, single: none }, "count");
+  return count;
+}
+
+/** Registers the kits once per client and prints the line scripts/runtimes.mjs checks. */
 export function registerRedis(runtime: RuntimeId, suite: Suite, targets: Record<string, RedisTarget>): void {
   const names = Object.keys(targets);
   let registered = 0;
@@ -104,6 +120,6 @@ export function registerRedis(runtime: RuntimeId, suite: Suite, targets: Record<
       suite.test(name, fn);
     },
   };
-  for (const [name, target] of Object.entries(targets)) redisConformance(counted, target, name);
+  for (const [name, target] of Object.entries(targets)) redisKits(counted, target, name);
   console.log(`[redis] ${runtime}: ${registered} tests for ${names.length} clients (${names.join(", ")})`);
 }
