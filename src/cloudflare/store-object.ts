@@ -150,8 +150,13 @@ export class SessionDataStore extends DurableObject<unknown> {
     return Date.now() + Math.max(0, until - now);
   }
 
-  /** One record per object, so one alarm: at its purge time. */
+  /**
+   * One record per object, so one alarm. Moved only when the record must go sooner: an alarm that
+   * fires before a later purge time just re-arms (see `alarm`), so an idle refresh writes no alarm.
+   */
   async #arm(expiresAt: number, now: number): Promise<void> {
-    await this.ctx.storage.setAlarm(this.#purgeAt(expiresAt, now));
+    const purgeAt = this.#purgeAt(expiresAt, now);
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || purgeAt < current) await this.ctx.storage.setAlarm(purgeAt);
   }
 }

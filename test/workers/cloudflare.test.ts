@@ -296,6 +296,22 @@ describe("durableObjectStore", () => {
     expect(await store.get(key, { now })).toBeNull();
   });
 
+  it("an idle refresh writes no alarm: one that fires before the record's later purge time re-arms", async () => {
+    const store = durableObjectStore(env.SESSION_DATA);
+    const key = unique();
+    const sessionId = unique();
+    const now = Date.now();
+    await store.create(key, { sessionId, data: "{}", expiresAt: now + 3_600_000 }, { now, maxBytes: 65_536 });
+    const stub = env.SESSION_DATA.getByName(`d:${key}`);
+    const alarm = () => runInDurableObject(stub, (_, state) => state.storage.getAlarm());
+    const first = await alarm();
+    expect(await store.touch(key, sessionId, { now, expiresAt: now + 7_200_000 })).toBe(true);
+    expect(await alarm()).toBe(first);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await store.get(key, { now: now + 3_700_000 })).not.toBeNull();
+    expect(await alarm()).toBeGreaterThan(first! + 3_000_000);
+  });
+
   it("20 concurrent cart lines from one cookie all land (the issue's concurrency case, in workerd)", async () => {
     const sessions = createSessions<{ cart?: Record<string, number> }>({
       secrets: generateSecret(),
@@ -304,7 +320,7 @@ describe("durableObjectStore", () => {
     const jar = new Jar();
     const first = await sessions.load(jar.request());
     first.data.cart = {};
-    first.useStore();
+    first.moveToStore();
     const headers = new Headers();
     await sessions.commit(first, headers);
     jar.apply(headers);
