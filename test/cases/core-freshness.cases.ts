@@ -11,17 +11,20 @@ import { clock, Jar, visit } from "../support/http.ts";
 const secrets = generateSecret();
 
 export default (t: Suite) => {
-  t.test("session ids are 128 random bits in base64url, a new one on every login (ASVS V7.2.3, V7.2.4)", async () => {
-    const sessions = createSessions({ secrets });
-    const ids = new Set<string>();
-    const jar = new Jar();
-    for (let i = 0; i < 200; i++) {
-      const { session } = await visit(sessions, jar, (session) => session.login(`user-${i % 3}`));
-      assert.match(session.id, /^[A-Za-z0-9_-]{22}$/);
-      ids.add(session.id);
-    }
-    assert.equal(ids.size, 200);
-  });
+  t.test(
+    "session ids are 128 random bits in base64url, a new one on every login (ASVS V7.2.3, V7.2.4)",
+    async () => {
+      const sessions = createSessions({ secrets });
+      const ids = new Set<string>();
+      const jar = new Jar();
+      for (let i = 0; i < 200; i++) {
+        const { session } = await visit(sessions, jar, (session) => session.login(`user-${i % 3}`));
+        assert.match(session.id, /^[A-Za-z0-9_-]{22}$/);
+        ids.add(session.id);
+      }
+      assert.equal(ids.size, 200);
+    },
+  );
 
   t.test("authAt is the login time; isFresh(seconds) holds up to exactly that age", async () => {
     const time = clock();

@@ -12,28 +12,34 @@ const secrets = generateSecret();
 
 describe("schema types", () => {
   it("infers Data from a zod schema", () => {
-    const sessions = createSessions({
+    const _sessions = createSessions({
       secrets,
       schema: z.object({ views: z.number(), cart: z.array(z.string()).optional() }),
       initialData: () => ({ views: 0 }),
     });
-    type Data = Parameters<typeof sessions.commit>[0]["data"];
-    expectTypeOf<Data>().toEqualTypeOf<Partial<{ views: number; cart?: string[] | undefined }>>();
+    expectTypeOf<Parameters<typeof _sessions.commit>[0]["data"]>().toEqualTypeOf<
+      Partial<{ views: number; cart?: string[] | undefined }>
+    >();
   });
 
   it("infers Data from a valibot schema", () => {
-    const sessions = createSessions({
+    const _sessions = createSessions({
       secrets,
       schema: v.object({ views: v.number(), cart: v.optional(v.array(v.string())) }),
       initialData: () => ({ views: 0 }),
     });
-    type Data = Parameters<typeof sessions.commit>[0]["data"];
-    expectTypeOf<Data>().toEqualTypeOf<Partial<{ views: number; cart?: string[] | undefined }>>();
+    expectTypeOf<Parameters<typeof _sessions.commit>[0]["data"]>().toEqualTypeOf<
+      Partial<{ views: number; cart?: string[] | undefined }>
+    >();
   });
 
   it("the Hono middleware takes a schema with Data named from it", () => {
     const schema = z.object({ views: z.number() });
-    const middleware = sessions<z.infer<typeof schema>>({ secrets, schema, initialData: () => ({ views: 0 }) });
+    const middleware = sessions<z.infer<typeof schema>>({
+      secrets,
+      schema,
+      initialData: () => ({ views: 0 }),
+    });
     expectTypeOf(middleware).toBeFunction();
   });
 
