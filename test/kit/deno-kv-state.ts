@@ -398,6 +398,57 @@ export function denoKvStateConformance(t: Suite, kv: InspectableKv, label: strin
     },
   );
 
+  t.test(
+    `${label}: calls per operation: check 1 read, login 1 read + 1 commit, read 1, patch 1 read + 1 commit`,
+    async () => {
+      const calls: string[] = [];
+      const counted: DenoKvAtomicLike = {
+        getMany(keys) {
+          calls.push(`read ${keys.length}`);
+          return kv.getMany(keys);
+        },
+        atomic() {
+          // Each method returns the operation itself: counting its commit counts every commit.
+          const op = kv.atomic();
+          const commit = op.commit.bind(op);
+          return Object.assign(op, {
+            commit: () => {
+              calls.push("commit");
+              return commit();
+            },
+          });
+        },
+      };
+      const take = () => calls.splice(0);
+      const sessions = denoKvRegistry(counted, { namingKey: NAMING_KEY, prefix: prefixOf() });
+      const records = denoKvStore(counted, { prefix: prefixOf() });
+      const [user, now] = [`ada-${id()}`, Date.now()];
+      const e = entry(now);
+      await sessions.register(user, e, { max: 10, now });
+      assert.deepEqual(take(), ["read 1", "commit"], "login");
+      await sessions.check(user, e.sessionId, { now, touchAfter: 300_000 });
+      assert.deepEqual(take(), ["read 1"], "check");
+      await sessions.list(user, { now });
+      assert.deepEqual(take(), ["read 1"], "list");
+      await sessions.remove(user, e.sessionId, { now, expiresAt: e.expiresAt });
+      assert.deepEqual(take(), ["read 1", "read 1", "commit"], "logout: the user and the ended id");
+      const [key, sessionId] = [id(), id()];
+      await records.create(key, { sessionId, data: "{}", expiresAt: now + HOUR }, { now, maxBytes: MAX });
+      assert.deepEqual(take(), ["read 1", "commit"], "create (read: never over a live record)");
+      await records.get(key, { now });
+      assert.deepEqual(take(), ["read 1"], "read");
+      const patch = { set: [[["blob"], JSON.stringify(noise(100_000))] as const], del: [] };
+      await records.patch(key, { sessionId, patch, expiresAt: now + HOUR }, { now, maxBytes: 1_000_000 });
+      assert.deepEqual(take(), ["read 1", "commit"], "patch");
+      await records.get(key, { now });
+      assert.deepEqual(take(), ["read 1", "read 1"], "read of a record in 2 parts: the head, then its part");
+      await records.touch(key, sessionId, { now, expiresAt: now + 2 * HOUR });
+      assert.deepEqual(take(), ["read 1", "read 1", "commit"], "idle refresh");
+      await records.delete(key, { now });
+      assert.deepEqual(take(), ["commit"], "delete");
+    },
+  );
+
   t.test(`${label}: options and the client are checked when a backend is built`, () => {
     assert.throws(() => denoKvRegistry(kv, {} as never), { code: "invalid_config", message: /namingKey/ });
     assert.throws(() => denoKvStore(kv, { attempts: 0 }), { code: "invalid_config", message: /attempts/ });

@@ -110,3 +110,111 @@ export async function checkExample(base: string, { revocation }: { revocation: b
   if (revocation) assert.equal(replayed.user, null, "the store revoked the session at logout");
   else assert.equal(replayed.user, "ada", "without a store, a copied cookie lives until it expires");
 }
+
+/** A browser against one or more servers of the same app: its cookies, JSON calls, statuses. */
+class Client {
+  readonly jar = new Jar();
+  readonly #bases: readonly string[];
+  constructor(bases: readonly string[]) {
+    this.#bases = bases;
+  }
+  async call(method: string, path: string, body?: unknown, server = 0) {
+    const headers = new Headers();
+    if (this.jar.header) headers.set("cookie", this.jar.header);
+    if (body !== undefined) headers.set("content-type", "application/json");
+    const response = await fetch(`${this.#bases[server % this.#bases.length]}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+    const written = this.jar.apply(response.headers);
+    const text = await response.text();
+    return { status: response.status, json: text ? JSON.parse(text) : null, written };
+  }
+}
+
+/**
+ * What an example with a registry and a data store promises (examples/node-hono-redis.ts,
+ * bun-redis.ts, deno-kv.ts), on top of `checkExample`: a user sees their sessions and ends one
+ * elsewhere; a cart kept in the store gets 20 lines from 20 concurrent requests, spread over every
+ * server given (several processes of the app, one backend), and the cookie stays small.
+ */
+export async function checkStatefulExample(bases: readonly string[]): Promise<void> {
+  for (const base of bases) await checkExample(base, { revocation: true });
+  const user = `ada-${crypto.randomUUID()}`;
+  const [laptop, phone] = [new Client(bases), new Client(bases)];
+  for (const device of [laptop, phone]) {
+    assert.equal((await device.call("POST", "/login", { user })).status, 200);
+  }
+  const listed = await laptop.call("GET", "/sessions", undefined, 1);
+  assert.equal(listed.status, 200);
+  assert.equal(listed.json.length, 2, "both devices are listed");
+  const other = listed.json.find((s: { current: boolean }) => !s.current);
+  assert.ok(other, "one is this device, one is not");
+  assert.equal((await laptop.call("DELETE", `/sessions/${other.id}`)).status, 200);
+  assert.equal((await phone.call("GET", "/", undefined, 1)).json.user, null, "the phone was logged out");
+  assert.equal((await laptop.call("GET", "/")).json.user, user);
+
+  assert.equal((await laptop.call("POST", "/cart", { sku: "first" })).status, 200);
+  const added = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => laptop.call("POST", "/cart", { sku: `sku-${i}` }, i)),
+  );
+  assert.deepEqual(
+    added.map((r) => r.status),
+    added.map(() => 200),
+  );
+  const cart = (await laptop.call("GET", "/cart", undefined, 1)).json.cart;
+  assert.equal(Object.keys(cart).length, 21, "every concurrent line landed");
+  assert.ok(laptop.jar.header.length < 1024, "the cart lives in the store, not in the cookie");
+  assert.equal((await laptop.call("GET", "/")).json.user, user);
+}
+
+/** A Redis server a test can take away and bring back. */
+export interface Outage {
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+/**
+ * Redis goes away under a running example (registry, store and revocation on it): logged-in
+ * requests fail closed (anonymous for that request), logins, cart changes and listings answer 503
+ * with a typed code — no response is a 500 — and once Redis is back (with its data), the same
+ * processes serve the same user and cart again without a restart.
+ */
+export async function checkOutage(bases: readonly string[], redis: Outage): Promise<void> {
+  const user = `grace-${crypto.randomUUID()}`;
+  const device = new Client(bases);
+  await device.call("POST", "/login", { user });
+  await device.call("POST", "/cart", { sku: "book" });
+  const cookie = device.jar.header;
+  await redis.stop();
+  const statuses: number[] = [];
+  for (let i = 0; i < bases.length * 3; i++) {
+    const home = await device.call("GET", "/", undefined, i);
+    statuses.push(home.status);
+    assert.equal(home.json.user, null, "fails closed: not logged in while Redis is down");
+    const login = await new Client(bases).call("POST", "/login", { user: "eve" }, i);
+    statuses.push(login.status);
+    assert.equal(login.status, 503);
+    assert.equal(login.json.error, "login_unavailable");
+    const cart = await device.call("POST", "/cart", { sku: "pen" }, i);
+    statuses.push(cart.status);
+    assert.equal(cart.status, 503);
+    assert.match(cart.json.error, /^[a-z_]+$/, "a typed code");
+  }
+  assert.ok(!statuses.includes(500), `no 500: ${statuses.join(",")}`);
+  assert.equal(device.jar.header, cookie, "the cookie survives the outage");
+  await redis.start();
+  // Each process's client reconnects on its own schedule: ask until each answers.
+  for (let server = 0; server < bases.length; server++) {
+    let home = await device.call("GET", "/", undefined, server);
+    for (let tries = 0; home.json.user !== user && tries < 200; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      home = await device.call("GET", "/", undefined, server);
+    }
+    assert.equal(home.json.user, user, `server ${server} recovered without a restart`);
+    assert.deepEqual((await device.call("GET", "/cart", undefined, server)).json.cart, { book: 1 });
+  }
+  assert.equal((await device.call("POST", "/cart", { sku: "pen" })).status, 200);
+  assert.equal((await new Client(bases).call("POST", "/login", { user: "eve" })).status, 200);
+}
