@@ -8,10 +8,11 @@
  */
 import { parseSetCookie } from "cookie";
 import { Elysia } from "elysia";
+import { LoginUnavailableError } from "../errors.ts";
 import { CACHE_HEADERS } from "../session/cache-control.ts";
 import { createSessions, type Sessions, type SessionsOptions } from "../session/manager.ts";
 import type { Session } from "../session/session.ts";
-import { commitToResponse } from "../workers/respond.ts";
+import { commitToResponse, loginUnavailable } from "../workers/respond.ts";
 
 /**
  * What the plugin adds to the context of every handler (and hook) registered after it: the
@@ -79,18 +80,31 @@ export function sessions<
       // A Response's own headers win over `set` when Elysia merges them: commit onto it directly,
       // so its Cache-Control is made private too, and replace it.
       if (responseValue instanceof Response) return commitToResponse(manager, mine, responseValue);
-      await commitToSet(manager, mine, set);
-      return undefined;
+      return commitOrRefuse(manager, mine, set);
     })
     .onError({ as: "global" }, async (context) => {
       // An unmatched route (404) ran no derive: there is no session, and nothing to commit.
       const mine = pending(context as { session?: unknown; sessions?: unknown });
-      if (mine !== undefined) await commitToSet(manager, mine, context.set);
-      return undefined;
+      return mine === undefined ? undefined : commitOrRefuse(manager, mine, context.set);
     });
   // onAfterHandle may return a Response (a raw one, committed), so Elysia's inferred type adds
   // `Response` to every route's response types; the declared type keeps just the context.
   return plugin as unknown as SessionPlugin<Data, Flash>;
+}
+
+/** Commits; a login the registry could not record answers 503 `login_unavailable` instead, with no cookie. */
+async function commitOrRefuse<Data extends object, Flash extends object>(
+  manager: Sessions<Data, Flash>,
+  session: Session<Data, Flash>,
+  set: ResponseSet,
+): Promise<Response | undefined> {
+  try {
+    await commitToSet(manager, session, set);
+    return undefined;
+  } catch (error) {
+    if (error instanceof LoginUnavailableError) return loginUnavailable();
+    throw error;
+  }
 }
 
 /**

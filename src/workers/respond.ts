@@ -32,10 +32,7 @@ export async function commitToResponse<Data extends object, Flash extends object
     if (!(error instanceof LoginUnavailableError)) throw error;
     // The registry could not record a login: it did not happen. Say so instead of the handler's answer.
     await response.body?.cancel().catch(() => {});
-    return Response.json(
-      { error: "login_unavailable" },
-      { status: 503, headers: { "cache-control": "private, no-store", "retry-after": "5" } },
-    );
+    return loginUnavailable();
   }
   const cookies = scratch.getSetCookie();
   const changed = CACHE_HEADERS.filter((name) => scratch.get(name) !== response.headers.get(name));
@@ -59,3 +56,10 @@ export async function commitToResponse<Data extends object, Flash extends object
     return copy;
   }
 }
+
+/** What an adapter answers when a login could not be recorded (`LoginUnavailableError`): no cookie. */
+export const loginUnavailable = (): Response =>
+  Response.json(
+    { error: "login_unavailable" },
+    { status: 503, headers: { "cache-control": "private, no-store", "retry-after": "5" } },
+  );

@@ -178,6 +178,24 @@ describe("sealed-session/elysia on Bun", { timeout: 120_000 }, () => {
     assert.deepEqual(await replay.json(), { user: null, views: 0, invalid: "revoked" });
   });
 
+  it("a login the registry cannot record answers 503 login_unavailable with no cookie, on every response kind", async () => {
+    const app = await startServer(bun, ["test/frameworks/elysia/login-app.ts"], {
+      SESSION_SECRETS: generateSecret(),
+    });
+    try {
+      for (const path of ["/value", "/raw", "/thrown"]) {
+        const browser = new Browser(app.url);
+        const { response, json, written } = await browser.send(path);
+        assert.equal(response.status, 503, path);
+        assert.deepEqual(json, { error: "login_unavailable" }, path);
+        assert.deepEqual(session(written), [], path);
+        assert.equal(response.headers.get("x-handler"), null, path);
+      }
+    } finally {
+      await app.stop();
+    }
+  });
+
   it("a tampered cookie is refused (bad_seal) and cleared", async () => {
     const browser = new Browser(server.url);
     await browser.send("/login", "POST", { user: "ada" });
