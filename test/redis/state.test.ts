@@ -5,9 +5,9 @@
 // Node 20, Bun (also with Bun's own client) and Deno run the same kits from test/runtimes/*/redis.test.ts.
 import assert from "node:assert/strict";
 import { createSessions, generateSecret } from "sealed-session";
-import { redisRegistry } from "sealed-session/registry";
+import { type RedisClientLike, redisRegistry } from "sealed-session/registry";
 import { redisStore } from "sealed-session/store";
-import { afterAll, beforeAll, describe, it } from "vitest";
+import { afterAll, beforeAll, describe, it, vi } from "vitest";
 import type { Suite } from "../harness.ts";
 import { NAMING_KEY, redisStateConformance, redisStateFaults } from "../kit/redis-state.ts";
 import { Clients, ioredis, nodeRedis, nodeRedisPool } from "../runtimes/redis.ts";
@@ -124,6 +124,44 @@ describe("real eviction (maxmemory with allkeys-random)", () => {
       }
       assert.ok(intact > 0 && ended > 0, `${intact} intact, ${ended} ended`);
     } finally {
+      await connection.close();
+    }
+  });
+});
+
+describe("eviction check at start-up", () => {
+  it("the registry and the store each warn, once per client, saying what an eviction does to them", async () => {
+    await using server = await startRedisServer({
+      args: ["--maxmemory", "64mb", "--maxmemory-policy", "volatile-lru"],
+    });
+    const connection = await nodeRedis(server.url)(undefined);
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      for (let i = 0; i < 3; i++) {
+        redisRegistry(connection.client, { namingKey: NAMING_KEY });
+        redisStore(connection.client);
+      }
+      await vi.waitFor(() => assert.equal(warn.mock.calls.length, 2));
+      const said = warn.mock.calls.map((call) => String(call[0])).sort();
+      assert.match(said[0] ?? "", /volatile-lru.*evicted record ends its session/s);
+      assert.match(said[1] ?? "", /volatile-lru.*evicted registry key ends that user's sessions/s);
+      // checkEviction: false asks nothing (the check sends its CONFIG GET as the store is built).
+      const configs: string[][] = [];
+      const watched: RedisClientLike = {
+        command(args) {
+          if (args[0] === "CONFIG") configs.push([...args]);
+          return connection.client.command(args);
+        },
+        isolated: (key, fn) => connection.client.isolated(key, fn),
+      };
+      redisRegistry(watched, { namingKey: NAMING_KEY, checkEviction: false });
+      redisStore(watched, { checkEviction: false });
+      assert.deepEqual(configs, []);
+      redisStore(watched);
+      assert.deepEqual(configs, [["CONFIG", "GET", "maxmemory*"]]);
+      await vi.waitFor(() => assert.equal(warn.mock.calls.length, 3));
+    } finally {
+      warn.mockRestore();
       await connection.close();
     }
   });
