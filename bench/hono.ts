@@ -111,6 +111,7 @@ function ironSessionVariant(): Variant {
 /** @hono/session: stateless JWE cookie through jose (key bytes, so jose imports a key per call). */
 function honoSessionVariant(): Variant {
   const app = new Hono<HonoSessionEnv<Payload>>()
+    // biome-ignore lint/correctness/useHookAtTopLevel: @hono/session's middleware factory, not a React hook
     .use(useSession<Payload>({ secret: SECRET, duration: { absolute: LIFETIME_S } }))
     .get("/init", async (c) => {
       await c.var.session.update(makePayload());
