@@ -16,6 +16,7 @@ declare module "sealed-session/express" {
     note: string;
     blob: string;
     items: string[];
+    cart: Record<string, number>;
     bad: unknown;
   }
 }
@@ -36,6 +37,29 @@ export interface RunningApp {
 
 /** Error codes a handler caught when it changed the session too late, by request id. */
 export const lateErrors = new Map<string, string[]>();
+
+/**
+ * Resolves once `n` requests of `group` have called it: requests that all loaded their session
+ * before any of them changes it, so their commits meet in the store for certain.
+ */
+const groups = new Map<string, { arrived: number; all: Promise<void>; release: () => void }>();
+function together(group: string, n: number): Promise<void> {
+  let entry = groups.get(group);
+  if (entry === undefined) {
+    let release = () => {};
+    const all = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    entry = { arrived: 0, all, release };
+    groups.set(group, entry);
+  }
+  entry.arrived++;
+  if (entry.arrived >= n) {
+    groups.delete(group);
+    entry.release();
+  }
+  return entry.all;
+}
 
 const count = (req: express.Request) => {
   req.session.data.views = (req.session.data.views ?? 0) + 1;
@@ -217,6 +241,27 @@ export function buildApp({ options, extra, file, twice }: AppOptions): express.E
   router.post("/touch", async (req, res) => {
     await req.session.touch();
     req.session.touch((error) => res.json({ touched: error === undefined }));
+  });
+  router.get("/peek", (req, res) => {
+    // Reads only: nothing to write back.
+    res.json({
+      user: req.session.userId ?? null,
+      views: req.session.data.views ?? null,
+      reason: req.session.invalidReason ?? null,
+    });
+  });
+  router.post("/cart", async (req, res) => {
+    const sku = String(req.body.sku);
+    if (req.query.group !== undefined) await together(String(req.query.group), Number(req.query.n));
+    const cart = req.session.data.cart ?? {};
+    req.session.data.cart = { ...cart, [sku]: (cart[sku] ?? 0) + 1 };
+    res.json({ cart: req.session.data.cart });
+  });
+  router.get("/cart", (req, res) => {
+    res.json({ cart: req.session.data.cart ?? {} });
+  });
+  router.get("/sessions", async (req, res) => {
+    res.json(await req.sessions.listSessions(req.session));
   });
   router.get("/manager", (req, res) => {
     res.json({ cookieName: req.sessions.cookieName, size: req.sessions.estimateSize(req.session) });

@@ -34,6 +34,8 @@ export class Browser {
       headers,
       body: init.body === undefined ? null : JSON.stringify(init.body),
       redirect: "manual",
+      // A response that never comes fails its test here, by name, instead of at the runner's timeout.
+      signal: AbortSignal.timeout(30_000),
     });
     const body = new Uint8Array(await response.arrayBuffer());
     const written = this.jar.apply(response.headers);
