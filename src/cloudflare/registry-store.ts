@@ -5,6 +5,7 @@
  * atomic.
  */
 import { ConfigError } from "../errors.ts";
+import { registryStore } from "../registry/feature.ts";
 import type { RegistryStore } from "../registry/types.ts";
 import type { SessionRegistry } from "./registry-object.ts";
 import { userObjectName } from "./revocation-store.ts";
@@ -38,7 +39,7 @@ export function durableObjectRegistry(
   }
   // A fresh stub per call: after some errors a stub keeps failing, and getByName is cheap.
   const user = async (userId: string) => namespace.getByName(await userObjectName(userId, namingKey));
-  return {
+  return registryStore({
     register: async (userId, entry, { max, now, parent }) =>
       (await user(userId)).register(entry, max, now, parent ?? null),
     adopt: async (userId, entry, { max, now }) => (await user(userId)).adopt(entry, max, now),
@@ -52,5 +53,5 @@ export function durableObjectRegistry(
     endAll: async (userId, { now, keep }) => (await user(userId)).endAll(now, keep ?? null),
     advance: async (userId, sessionId, { generation, now, reuseInterval, endParent }) =>
       (await user(userId)).advance(sessionId, generation, now, reuseInterval, endParent),
-  };
+  });
 }

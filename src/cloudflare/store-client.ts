@@ -4,6 +4,8 @@
  * session's own object, named `d:<record key>` — the key is random and sealed in the cookie, so the
  * name reveals nothing about the session or its user.
  */
+
+import { dataStore } from "../store/feature.ts";
 import type { DataStore } from "../store/types.ts";
 import type { SessionDataStore } from "./store-object.ts";
 
@@ -16,11 +18,11 @@ export function durableObjectStore(namespace: DurableObjectNamespace<SessionData
   }
   // A fresh stub per call: after some errors a stub keeps failing, and getByName is cheap.
   const record = (key: string) => namespace.getByName(`d:${key}`);
-  return {
+  return dataStore({
     get: (key, { now }) => record(key).get(now),
     create: (key, value, { now, maxBytes }) => record(key).create(value, now, maxBytes),
     patch: (key, request, { now, maxBytes }) => record(key).patch(request, now, maxBytes),
     touch: (key, sessionId, { now, expiresAt }) => record(key).touch(sessionId, now, expiresAt),
     delete: (key) => record(key).delete(),
-  };
+  });
 }

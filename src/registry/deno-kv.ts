@@ -27,6 +27,7 @@ import {
   readParts,
   writeParts,
 } from "../lib/deno-kv.ts";
+import { registryStore } from "./feature.ts";
 import type { RegistryStore } from "./types.ts";
 import * as users from "./user-state.ts";
 
@@ -160,7 +161,7 @@ export function denoKvRegistry(kv: DenoKvAtomicLike, options: DenoKvRegistryOpti
     return result;
   };
 
-  return {
+  return registryStore({
     register: (userId, entry, { max, now, parent }) =>
       change(userId, now, (state) => users.register(state, entry, { max, now, parent })),
 
@@ -204,5 +205,5 @@ export function denoKvRegistry(kv: DenoKvAtomicLike, options: DenoKvRegistryOpti
 
     advance: (userId, sessionId, options) =>
       change(userId, options.now, (state) => users.advance(state, sessionId, options)),
-  };
+  });
 }

@@ -7,6 +7,7 @@ export type { DenoKvAtomicLike, DenoKvAtomicOperationLike, DenoKvKeyPart } from 
 // The Redis client adapters, as in `sealed-session/revocation`: one import for a Redis-backed app.
 export { bunRedisClient, ioredisClient, nodeRedisClient, type RedisClientLike } from "../lib/redis.ts";
 export { type DenoKvRegistryOptions, denoKvRegistry } from "./deno-kv.ts";
+export { registryStore } from "./feature.ts";
 export { labelFromUserAgent } from "./label.ts";
 export { type MemoryRegistryOptions, memoryRegistry } from "./memory.ts";
 export { type RedisRegistryOptions, redisRegistry } from "./redis.ts";

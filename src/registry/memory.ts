@@ -4,6 +4,8 @@
  * as ended, never as live. Same semantics as every backend (test/kit/registry.ts); entries are
  * copied in and out, never shared by reference.
  */
+
+import { registryStore } from "./feature.ts";
 import type { NewRegistryEntry, RegistryAdvance, RegistryEntry, RegistryStore } from "./types.ts";
 
 interface UserSessions {
@@ -86,7 +88,7 @@ export function memoryRegistry(options: MemoryRegistryOptions = {}): RegistrySto
     return children.map((child) => child.sessionId);
   };
 
-  return {
+  return registryStore({
     async register(userId, entry, { max, now, parent }) {
       const user = userOf(userId, now);
       let parentHandle: string | null = null;
@@ -187,5 +189,5 @@ export function memoryRegistry(options: MemoryRegistryOptions = {}): RegistrySto
       }
       return { outcome: "reused", ended } satisfies RegistryAdvance;
     },
-  };
+  });
 }

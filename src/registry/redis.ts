@@ -26,6 +26,7 @@ import {
   replyArray,
   replyString,
 } from "../lib/redis.ts";
+import { registryStore } from "./feature.ts";
 import type { RegistryStore } from "./types.ts";
 import * as users from "./user-state.ts";
 
@@ -124,7 +125,7 @@ export function redisRegistry(client: RedisClientLike, options: RedisRegistryOpt
     );
   };
 
-  return {
+  return registryStore({
     register: (userId, entry, { max, now, parent }) =>
       change(userId, now, (state) => users.register(state, entry, { max, now, parent })),
 
@@ -168,5 +169,5 @@ export function redisRegistry(client: RedisClientLike, options: RedisRegistryOpt
 
     advance: (userId, sessionId, options) =>
       change(userId, options.now, (state) => users.advance(state, sessionId, options)),
-  };
+  });
 }

@@ -10,13 +10,16 @@ import { FORMATS, type Format } from "../codec/types.ts";
 import { type CookieOptions, type ResolvedCookie, resolveCookie } from "../cookie/options.ts";
 import { ConfigError, type ReasonCode } from "../errors.ts";
 import { type IronBinding, Keyring, parseSecrets, type SecretInput } from "../keyring.ts";
+import { featureOf } from "../lib/feature.ts";
 import { toJson } from "../lib/json.ts";
 import { Lru } from "../lib/lru.ts";
-import { type ResolvedRegistry, registryRevocation, resolveRegistry } from "../registry/policy.ts";
+import type { RegistryFeature } from "../registry/feature.ts";
+import type { ResolvedRegistry } from "../registry/policy.ts";
 import type { RegistryOptions, RegistryStore } from "../registry/types.ts";
 import { type ResolvedRevocation, resolveRevocation } from "../revocation/policy.ts";
 import type { RevocationOptions, RevocationStore } from "../revocation/types.ts";
-import { type ResolvedStore, resolveStore } from "../store/policy.ts";
+import type { StoreFeature } from "../store/feature.ts";
+import type { ResolvedStore } from "../store/policy.ts";
 import type { DataStore, StoreOptions } from "../store/types.ts";
 import type { SessionTokens } from "../token/session-tokens.ts";
 import type { Tokens } from "../token/types.ts";
@@ -175,8 +178,9 @@ export interface ManagerState {
   /** Last ms at which unbound (0.1) iron session cookies are read. */
   readonly legacyIronUntil: number;
   readonly revocation: ResolvedRevocation | undefined;
-  readonly registry: ResolvedRegistry | undefined;
-  readonly store: ResolvedStore | undefined;
+  /** With the registry's manager-side code, which comes with the backend (see lib/feature.ts). */
+  readonly registry: (ResolvedRegistry & { readonly feature: RegistryFeature }) | undefined;
+  readonly store: (ResolvedStore & { readonly feature: StoreFeature }) | undefined;
   /** Session ids the registry said were live, with when (ms): reused for `checkEvery`. */
   readonly registryChecked: Lru<string, number>;
   readonly caching: CachePolicy;
@@ -363,6 +367,34 @@ function ironOf(options: SessionsOptions<object>, formats: readonly Format[]) {
   };
 }
 
+/** The `registry` option, resolved by the code its backend carries. */
+function registryOf(option: SessionsOptions["registry"]): ManagerState["registry"] {
+  if (option === undefined) return undefined;
+  const feature = featureOf<RegistryFeature>(option);
+  if (feature === undefined) {
+    throw new ConfigError(
+      "`registry` must be a registry backend of this library (memoryRegistry(), durableObjectRegistry(), " +
+        "redisRegistry(), denoKvRegistry()) or { store, ...options } with one; wrap a backend of your own " +
+        "in registryStore() from sealed-session/registry",
+    );
+  }
+  return { ...feature.resolve(option)!, feature };
+}
+
+/** The `store` option, resolved by the code its backend carries. */
+function storeOf(option: SessionsOptions["store"], warnAt: number): ManagerState["store"] {
+  if (option === undefined) return undefined;
+  const feature = featureOf<StoreFeature>(option);
+  if (feature === undefined) {
+    throw new ConfigError(
+      "`store` must be a data store of this library (memoryStore(), kvStore(), durableObjectStore(), " +
+        "redisStore(), denoKvStore()) or { store, ...options } with one; wrap a store of your own in " +
+        "dataStore() from sealed-session/store",
+    );
+  }
+  return { ...feature.resolve(option, warnAt)!, feature };
+}
+
 /** Checks every option and builds a manager's state. Throws `ConfigError` on anything that cannot work. */
 export function configure(options: SessionsOptions<object>): ManagerState {
   if (typeof options !== "object" || options === null)
@@ -373,8 +405,8 @@ export function configure(options: SessionsOptions<object>): ManagerState {
   const cookie = resolveCookie(options.cookie);
   const iron = ironOf(options, formats);
   const revocation = resolveRevocation(options.revocation);
-  const registry = resolveRegistry(options.registry);
-  const store = resolveStore(options.store, cookie.warnAt);
+  const registry = registryOf(options.registry);
+  const store = storeOf(options.store, cookie.warnAt);
   const caching = cachePolicy(options.cacheControl);
   const data = dataOf(options);
   if (options.tokens !== undefined && typeof options.tokens?.create !== "function") {
@@ -390,7 +422,7 @@ export function configure(options: SessionsOptions<object>): ManagerState {
       ? {
           ...options,
           revocation: {
-            store: registryRevocation(registry, now),
+            store: registry.feature.revocation(registry, now),
             timeout: registry.timeout,
             onStoreError: (event) => registry.report({ ...event, operation: "check" }),
           },

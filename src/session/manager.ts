@@ -4,8 +4,12 @@
  */
 import { csrfToken, verifyCsrfToken } from "../csrf/token.ts";
 import { ConfigError } from "../errors.ts";
+import type { RegistryFeature } from "../registry/feature.ts";
 import type { SessionInfo } from "../registry/types.ts";
 import { RevocationWriteError } from "../revocation/policy.ts";
+import type { FamilyOptions, RefreshClaimsInput } from "../token/family.ts";
+import type { RefreshContext } from "../token/refresh.ts";
+import type { RefreshCapable, RefreshEngine } from "../token/session-tokens.ts";
 import type {
   ClaimValue,
   IssuedToken,
@@ -20,17 +24,8 @@ import { type CommitOptions, type CommitResult, commitSession } from "./commit/i
 import { writeRevocation } from "./commit/revoke.ts";
 import { cookieBytes } from "./commit/seal.ts";
 import { configure, type ManagerState, type SessionsOptions } from "./config.ts";
-import { endOtherSessions, endSession, endSessions, listSessions } from "./devices.ts";
 import { encodeEnvelope } from "./envelope.ts";
 import { loadSession } from "./load/index.ts";
-import {
-  createFamily,
-  type FamilyOptions,
-  issueFamily,
-  type RefreshClaimsInput,
-  refreshFamily,
-  revokeFamily,
-} from "./refresh.ts";
 import type { Session } from "./session.ts";
 
 export type { CommitOptions, CommitResult, SessionsOptions };
@@ -139,25 +134,66 @@ export function createSessions<
       issueOptions?: FamilyOptions & { readonly refresh?: boolean },
     ) =>
       issueOptions?.refresh === true
-        ? issueFamily(state, session, issueOptions)
+        ? withFamilies(state, "issueToken(session, { refresh: true })", (engine, context) =>
+            engine.issue(context, session, issueOptions),
+          )
         : bearer(state).issue(session, issueOptions)) as Sessions<Data, Flash>["issueToken"],
-    create: async (userId, familyOptions) => createFamily(state, userId, familyOptions),
-    refresh: async (refreshToken, refreshOptions) => refreshFamily(state, refreshToken, refreshOptions),
-    revokeRefreshToken: async (refreshToken) => revokeFamily(state, refreshToken),
+    create: async (userId, familyOptions) =>
+      withFamilies(state, "sessions.create(userId)", (engine, context) =>
+        engine.create(context, userId, familyOptions, state.context.issueTime),
+      ),
+    refresh: async (refreshToken, refreshOptions: { readonly claims?: RefreshClaimsInput } = {}) =>
+      withFamilies(state, "sessions.refresh(refreshToken)", (engine, context) =>
+        engine.exchange(context, refreshToken, refreshOptions.claims),
+      ),
+    revokeRefreshToken: async (refreshToken) =>
+      withFamilies(state, "sessions.revokeRefreshToken(refreshToken)", (engine, context) =>
+        engine.end(context, refreshToken),
+      ),
     verifyToken: async (input) => bearer(state).verify(input),
     jwks: async () => bearer(state).jwks(),
-    listSessions: (target) => listSessions(state, target),
-    endSession: (target, handle) => endSession(state, target, handle),
-    endOtherSessions: (session) => endOtherSessions(state, session),
+    listSessions: async (target) => registry(state, "listSessions()").list(state, target),
+    endSession: async (target, handle) => registry(state, "endSession()").end(state, target, handle),
+    endOtherSessions: async (session) => registry(state, "endOtherSessions()").endOthers(state, session),
     endAllSessions: async (userId) => {
       if (typeof userId !== "string" || userId.length === 0) {
         throw new TypeError("sealed-session: endAllSessions(userId) needs a non-empty string");
       }
-      return endSessions(state, userId, undefined);
+      return registry(state, "endAllSessions()").endAll(state, userId, undefined);
     },
     csrfToken: (session) => csrfToken(state, session),
     verifyCsrfToken: (session, token) => verifyCsrfToken(state, session, token),
   };
+}
+
+/** The registry's code, which comes with the backend (see lib/feature.ts). */
+function registry(state: ManagerState, what: string): RegistryFeature {
+  if (!state.registry) throw new ConfigError(`${what} needs a \`registry\` in createSessions(options)`);
+  return state.registry.feature;
+}
+
+/** Runs a refresh-token call: its code comes with `sessionTokens({ refresh })` (src/token/family.ts). */
+function withFamilies<T>(
+  state: ManagerState,
+  what: string,
+  run: (engine: RefreshEngine, context: RefreshContext) => T,
+): T {
+  const bearer = state.bearer as (Tokens & RefreshCapable) | undefined;
+  if (bearer === undefined) throw new ConfigError(`${what} needs the \`tokens\` option of createSessions`);
+  const engine = bearer._refresh;
+  if (engine === undefined) {
+    throw new ConfigError(`${what} needs refresh tokens: sessionTokens({ ..., refresh: true })`);
+  }
+  return run(engine, {
+    refresh: engine.config,
+    keyring: state.keyring,
+    bearer,
+    registry: state.registry,
+    revocation: state.revocation,
+    now: state.context.now,
+    toleranceMs: state.toleranceMs,
+    forget: (id) => state.registryChecked.delete(id),
+  });
 }
 
 function bearer(state: ManagerState): Tokens {
@@ -174,7 +210,7 @@ async function revokeUser(state: ManagerState, userId: string, options: CommitOp
   if (state.registry) {
     // Exact over the registry; to the caller, its failure is a failed revocation write.
     try {
-      await endSessions(state, userId, undefined);
+      await state.registry.feature.endAll(state, userId, undefined);
     } catch (error) {
       throw new RevocationWriteError("revokeUser", false, error instanceof Error ? error.cause : error);
     }

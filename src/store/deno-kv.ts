@@ -27,6 +27,7 @@ import {
   readParts,
   writeParts,
 } from "../lib/deno-kv.ts";
+import { dataStore } from "./feature.ts";
 import { applyPatch } from "./patch.ts";
 import type { DataStore, PatchOutcome, StoredRecord } from "./types.ts";
 
@@ -96,7 +97,7 @@ export function denoKvStore(kv: DenoKvAtomicLike, options: DenoKvStoreOptions = 
   const tooLarge = (bytes: number, maxBytes: number): PatchOutcome | undefined =>
     bytes > Math.min(maxBytes, MAX_PARTS_BYTES) ? { ok: false, reason: "too_large", bytes } : undefined;
 
-  return {
+  return dataStore({
     async get(key, { now }) {
       return (await load(keyOf(key), now)).record;
     },
@@ -154,5 +155,5 @@ export function denoKvStore(kv: DenoKvAtomicLike, options: DenoKvStoreOptions = 
       // The head and every part it may have, in one commit: no part outlives its head.
       await deleteParts(kv.atomic(), keyOf(key)).commit();
     },
-  };
+  });
 }

@@ -7,6 +7,7 @@ export type { DenoKvAtomicLike, DenoKvAtomicOperationLike, DenoKvKeyPart } from 
 // The Redis client adapters, as in `sealed-session/revocation`: one import for a Redis-backed app.
 export { bunRedisClient, ioredisClient, nodeRedisClient, type RedisClientLike } from "../lib/redis.ts";
 export { type DenoKvStoreOptions, denoKvStore } from "./deno-kv.ts";
+export { dataStore } from "./feature.ts";
 export { type KvStoreBindingLike, type KvStoreOptions, kvStore } from "./kv.ts";
 export { type MemoryStoreOptions, memoryStore } from "./memory.ts";
 export { applyPatch, canonical, diff, type Patch, type Path } from "./patch.ts";

@@ -14,6 +14,8 @@
  *
  *   <prefix><record key>   value: {"s": session id, "e": expiry ms, "d": data JSON text}
  */
+
+import { dataStore } from "./feature.ts";
 import { applyPatch } from "./patch.ts";
 import type { DataStore, PatchOutcome, StoredRecord } from "./types.ts";
 
@@ -55,7 +57,7 @@ export function kvStore(binding: KvStoreBindingLike, options: KvStoreOptions = {
       expirationTtl: Math.max(KV_MIN_TTL, Math.ceil((record.expiresAt - now) / 1000)),
     });
 
-  return {
+  return dataStore({
     get: (key, { now }) => read(key, now),
     async create(key, record, { now, maxBytes }) {
       const bytes = new TextEncoder().encode(record.data).length;
@@ -81,5 +83,5 @@ export function kvStore(binding: KvStoreBindingLike, options: KvStoreOptions = {
     async delete(key) {
       await binding.delete(prefix + key);
     },
-  };
+  });
 }

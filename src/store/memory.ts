@@ -3,6 +3,8 @@
  * on restart — and then every stored session reads as `revoked`, never as empty. Records are kept as
  * JSON text, never shared by reference; patches are applied by the same `applyPatch` as every backend.
  */
+
+import { dataStore } from "./feature.ts";
 import { applyPatch } from "./patch.ts";
 import type { DataStore, PatchOutcome, StoredRecord } from "./types.ts";
 
@@ -35,7 +37,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): DataStore {
     while (records.size > maxRecords) records.delete(records.keys().next().value as string);
   };
 
-  return {
+  return dataStore({
     async get(key, { now }) {
       return live(key, now) ?? null;
     },
@@ -64,5 +66,5 @@ export function memoryStore(options: MemoryStoreOptions = {}): DataStore {
     async delete(key) {
       records.delete(key);
     },
-  };
+  });
 }

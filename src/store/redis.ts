@@ -23,6 +23,7 @@ import {
   redisKeys,
   replyString,
 } from "../lib/redis.ts";
+import { dataStore } from "./feature.ts";
 import { applyPatch } from "./patch.ts";
 import type { DataStore, PatchOutcome, StoredRecord } from "./types.ts";
 
@@ -104,7 +105,7 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
       ),
     );
 
-  return {
+  return dataStore({
     async get(key, { now }) {
       return read(client, await keyOf(key), now);
     },
@@ -161,5 +162,5 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
     async delete(key) {
       await client.command(["DEL", await keyOf(key)]);
     },
-  };
+  });
 }

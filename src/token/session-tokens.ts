@@ -8,6 +8,7 @@ import type { SecretInput } from "../keyring.ts";
 import { registryRevocation, resolveRegistry } from "../registry/policy.ts";
 import type { RegistryOptions, RegistryStore } from "../registry/types.ts";
 import type { RevocationOptions, RevocationStore } from "../revocation/types.ts";
+import { createFamily, issueFamily } from "./family.ts";
 import { endFamily, exchange, startFamily } from "./refresh.ts";
 import { type ResolvedRefresh, resolveRefresh } from "./refresh-config.ts";
 import { createTokens } from "./tokens.ts";
@@ -58,6 +59,9 @@ export interface RefreshEngine {
   readonly start: typeof startFamily;
   readonly exchange: typeof exchange;
   readonly end: typeof endFamily;
+  /** The manager's (src/token/family.ts). */
+  readonly issue: typeof issueFamily;
+  readonly create: typeof createFamily;
 }
 
 /** @internal */
@@ -101,7 +105,17 @@ function createSessionTokens(
     maxAge: sessions.maxAge,
   });
   if (resolved === undefined) return tokens;
-  return { ...tokens, _refresh: { config: resolved, start: startFamily, exchange, end: endFamily } };
+  return {
+    ...tokens,
+    _refresh: {
+      config: resolved,
+      start: startFamily,
+      exchange,
+      end: endFamily,
+      issue: issueFamily,
+      create: createFamily,
+    },
+  };
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  ConfigError,
   createSessions,
   generateSecret,
   LoginUnavailableError,
@@ -12,7 +13,7 @@ import {
   type Sessions,
   type SessionsOptions,
 } from "sealed-session";
-import type { RegistryStore } from "sealed-session/registry";
+import { type RegistryStore, registryStore } from "sealed-session/registry";
 import type { Suite } from "../harness.ts";
 import { clock, Jar } from "../support/http.ts";
 import type { RegistryFactory } from "./registry.ts";
@@ -361,10 +362,11 @@ export function managerRegistry(t: Suite, makeStore: RegistryFactory, label: str
     `${label}: a login the registry cannot record is not a login: commit throws, no cookie`,
     async () => {
       const real = await makeStore();
-      const failing: RegistryStore = {
+      // A wrapper of the app's own: registryStore() gives it the registry's code, as for any backend.
+      const failing = registryStore({
         ...bind(real),
         register: () => Promise.reject(new Error("registry down")),
-      };
+      });
       const sessions = manager(failing);
       const device = new Device();
       const session = await sessions.load(device.request());
@@ -377,6 +379,28 @@ export function managerRegistry(t: Suite, makeStore: RegistryFactory, label: str
         return true;
       });
       assert.deepEqual(headers.getSetCookie(), []);
+    },
+  );
+
+  t.test(
+    `${label}: a wrapper of the app's own works once registryStore() gives it the registry's code`,
+    async () => {
+      const plain = bind(await makeStore());
+      for (const registry of [plain, { store: plain }]) {
+        assert.throws(
+          () => createSessions({ secrets, registry }),
+          (error: unknown) =>
+            error instanceof ConfigError &&
+            error.code === "invalid_config" &&
+            error.message.includes("registryStore()"),
+        );
+      }
+      const sessions = manager(registryStore(plain));
+      const user = `ada-${unique()}`;
+      const device = await loggedIn(sessions, user);
+      assert.equal((await sessions.listSessions(user)).length, 1);
+      await device.visit(sessions, (s) => s.destroy());
+      assert.deepEqual(await sessions.listSessions(user), []);
     },
   );
 

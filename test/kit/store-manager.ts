@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  ConfigError,
   createSessions,
   generateSecret,
   memoryRevocationStore,
@@ -15,7 +16,7 @@ import {
   StoreConflictError,
   StoreWriteError,
 } from "sealed-session";
-import type { DataStore } from "sealed-session/store";
+import { type DataStore, dataStore } from "sealed-session/store";
 import type { Suite } from "../harness.ts";
 import { clock, Jar } from "../support/http.ts";
 import type { DataStoreFactory } from "./data-store.ts";
@@ -367,4 +368,35 @@ export function managerStore(t: Suite, makeStore: DataStoreFactory, label: strin
     assert.equal(session.userId, "ada");
     assert.deepEqual(session.data.cart, { book: 1 });
   });
+
+  t.test(
+    `${label}: a wrapper of the app's own works once dataStore() gives it the store's code`,
+    async () => {
+      const real = await makeStore();
+      const plain: DataStore = {
+        get: real.get.bind(real),
+        create: real.create.bind(real),
+        patch: real.patch.bind(real),
+        touch: real.touch.bind(real),
+        delete: real.delete.bind(real),
+      };
+      for (const store of [plain, { store: plain }]) {
+        assert.throws(
+          () => createSessions({ secrets, store }),
+          (error: unknown) =>
+            error instanceof ConfigError &&
+            error.code === "invalid_config" &&
+            error.message.includes("dataStore()"),
+        );
+      }
+      const sessions = manager(dataStore(plain), { mode: "always" });
+      const jar = new Jar();
+      await visit(sessions, jar, (s) => {
+        s.data.cart = { book: 2 };
+      });
+      const { session } = await visit(sessions, jar);
+      assert.equal(session.storedIn, "store");
+      assert.deepEqual(session.data.cart, { book: 2 });
+    },
+  );
 }

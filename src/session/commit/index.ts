@@ -11,11 +11,9 @@ import { encodeEnvelope } from "../envelope.ts";
 import type { Session } from "../session.ts";
 import { clearSessionCookies, setSessionCookies } from "./cookie.ts";
 import { decide } from "./decide.ts";
-import { syncRegistry } from "./registry.ts";
 import { revokeEnded } from "./revoke.ts";
 import { checkCommittedData } from "./schema.ts";
 import { sealEnvelope } from "./seal.ts";
-import { deleteStored, planStore, syncStore } from "./store.ts";
 
 export interface CommitOptions {
   /** `ctx.waitUntil` (bound) where the runtime has one: a failed revocation write is retried there. */
@@ -29,6 +27,9 @@ export interface CommitResult {
    */
   readonly revocationError: RevocationWriteError | undefined;
 }
+
+/** Without a registry or a store, their steps have nothing to do (their code comes with the backend). */
+const NO_REGISTRY = Object.freeze({ ended: false, error: undefined });
 
 const COMMITTED: CommitResult = Object.freeze({ revocationError: undefined });
 const result = (error: RevocationWriteError | undefined): CommitResult =>
@@ -54,8 +55,12 @@ export async function commitSession(
       // Clear first: the local logout holds even when the store writes fail or time out.
       clearSessionCookies(state, new Set([state.cookie.name, ...session._present]), headers);
       const ended = session._ended.splice(0);
-      const registry = await syncRegistry(state, session, ended, now, options.waitUntil);
-      const stored = await deleteStored(state, session, now, options.waitUntil);
+      const registry = state.registry
+        ? await state.registry.feature.sync(state, session, ended, now, options.waitUntil)
+        : NO_REGISTRY;
+      const stored = state.store
+        ? await state.store.feature.delete(state, session, now, options.waitUntil)
+        : undefined;
       const revocation = await revokeEnded(state, ended, true, options.waitUntil);
       return result(registry.error ?? stored ?? revocation);
     }
@@ -63,13 +68,18 @@ export async function commitSession(
   // Data the app changed must pass its schema before anything — store, registry, cookie — is written.
   if (state.schema) await checkCommittedData(state, session, decision.dataJson);
   // A session that moves to the store now gets its new id here, before anything is written.
-  planStore(state, session, decision.dataJson, decision.flashJson);
+  state.store?.feature.plan(state, session, decision.dataJson, decision.flashJson);
   // A replaced id's token must not come back from the cache.
   if (session._ended.length > 0) state.tokens.delete(session._token);
   const ended = session._ended.splice(0);
   // Registry first: a login it cannot record throws here, before any cookie says otherwise.
-  const registry = await syncRegistry(state, session, ended, now, options.waitUntil);
-  const stored = registry.ended ? undefined : await syncStore(state, session, decision.dataJson, now);
+  const registry = state.registry
+    ? await state.registry.feature.sync(state, session, ended, now, options.waitUntil)
+    : NO_REGISTRY;
+  const stored =
+    registry.ended || !state.store
+      ? undefined
+      : await state.store.feature.sync(state, session, decision.dataJson, now);
   if (registry.ended || stored?.ended) {
     // Ended elsewhere while this request ran (its registry entry or store record is gone): it is over.
     state.tokens.delete(session._token);

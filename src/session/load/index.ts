@@ -12,9 +12,7 @@ import type { CookieBinding, ManagerState } from "../config.ts";
 import { FLAG_REGISTERED } from "../envelope.ts";
 import { Session } from "../session.ts";
 import { type Accepted, acceptEnvelope } from "./accept.ts";
-import { loadStoredData } from "./data.ts";
 import { openCookie } from "./open.ts";
-import { checkRegistry } from "./registry.ts";
 import { checkRevocation } from "./revocation.ts";
 import { checkData, type DataCheck } from "./schema.ts";
 
@@ -46,7 +44,7 @@ export async function loadSession<Data extends object, Flash extends object>(
 
   const answer =
     state.registry && envelope.userId !== null
-      ? await checkRegistry(state, envelope, userAgent, now)
+      ? await state.registry.feature.check(state, envelope, userAgent, now)
       : await checkRevocation(state, envelope);
   if (answer === "unavailable") {
     const session = fresh<Data, Flash>(state, read.present, "revocation_unavailable", headers);
@@ -59,7 +57,8 @@ export async function loadSession<Data extends object, Flash extends object>(
   }
   let storedJson: string | undefined;
   if (envelope.store !== undefined) {
-    const stored = await loadStoredData(state, envelope, now);
+    // A cookie that points at a store this manager lacks cannot be read: as if the store were down.
+    const stored = state.store ? await state.store.feature.load(state, envelope, now) : "unavailable";
     if (stored === "unavailable") {
       const session = fresh<Data, Flash>(state, read.present, "store_unavailable", headers);
       session._readOnly = true;

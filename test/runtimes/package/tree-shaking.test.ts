@@ -1,5 +1,6 @@
-// A Worker that imports only the core must not pay for the Hono middleware, the Workers helpers or
-// the revocation stores. Both Workers are bundled the way an app deploys them, with
+// A Worker that imports only the core must not pay for the Hono middleware, the Workers helpers, the
+// revocation stores, the token code (refresh-token families included), the registry or the data
+// store: their code comes with the option that asks for it. Both Workers are bundled the way an app deploys them, with
 // `wrangler deploy --dry-run`, against the built package; the second uses everything, which shows
 // that the check does find those modules when they are there.
 import assert from "node:assert/strict";
@@ -23,6 +24,10 @@ const NOT_CORE = [
   /\/dist\/token\//,
   /\/dist\/revocation\/(?!policy\.js$|types\.js$)/,
   /\/dist\/lib\/redis\.js$/,
+  // The registry's and the store's manager-side code travels with their backends (src/lib/feature.ts).
+  /\/dist\/registry\//,
+  /\/dist\/store\//,
+  /\/dist\/cloudflare\//,
 ];
 
 interface Bundle {
@@ -80,7 +85,7 @@ test("the core-only Worker bundles the built package (dist/), not the sources", 
   assert.ok(!core.modules.some((path) => path.includes("/src/")));
 });
 
-test("the core-only Worker contains no Hono middleware, Workers helper, revocation store or token code", () => {
+test("the core-only Worker contains no Hono middleware, Workers helper, revocation store, token, registry or store code", () => {
   assert.deepEqual(offending(core.modules), []);
   for (const name of [
     "memoryRevocationStore",
@@ -88,6 +93,12 @@ test("the core-only Worker contains no Hono middleware, Workers helper, revocati
     "denoKvRevocationStore",
     "redisRevocationStore",
     "createMiddleware",
+    // Declarations: the start-up message for a backend without its code names them.
+    "function memoryRegistry(",
+    "function memoryStore(",
+    "function checkRegistry(",
+    "function loadStoredData(",
+    "function issueFamily(",
   ]) {
     assert.ok(!core.code.includes(name), `${name} is in the core-only bundle`);
   }
@@ -101,6 +112,10 @@ test("the control Worker, which uses them, is found to contain them", () => {
     "/node_modules/hono/",
     "/dist/revocation/kv.js",
     "/dist/revocation/memory.js",
+    "/dist/registry/check.js",
+    "/dist/registry/memory.js",
+    "/dist/store/load.js",
+    "/dist/store/memory.js",
   ]) {
     assert.ok(found.includes(part), `${part} not detected in:\n${found}`);
   }

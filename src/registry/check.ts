@@ -6,11 +6,11 @@
  * was ended or logged out everywhere since: adding a registry logs nobody out.
  */
 
-import { randomId } from "../../lib/bytes.ts";
-import { labelFromUserAgent } from "../../registry/label.ts";
-import { failureKind, withTimeout } from "../../revocation/policy.ts";
-import type { ManagerState } from "../config.ts";
-import { type Envelope, FLAG_REGISTERED } from "../envelope.ts";
+import { randomId } from "../lib/bytes.ts";
+import { failureKind, withTimeout } from "../revocation/policy.ts";
+import type { ManagerState } from "../session/config.ts";
+import { type Envelope, FLAG_REGISTERED } from "../session/envelope.ts";
+import { labelFromUserAgent } from "./label.ts";
 
 export type RegistryAnswer = "live" | "adopted" | "revoked" | "unavailable";
 

@@ -6,11 +6,11 @@
  * gone wrong, so nothing is swallowed.
  */
 import { ConfigError, RegistryUnavailableError } from "../errors.ts";
-import type { ResolvedRegistry } from "../registry/policy.ts";
-import type { RegistryErrorEvent, SessionInfo } from "../registry/types.ts";
 import { failureKind, withTimeout } from "../revocation/policy.ts";
-import type { ManagerState } from "./config.ts";
-import type { Session } from "./session.ts";
+import type { ManagerState } from "../session/config.ts";
+import type { Session } from "../session/session.ts";
+import type { ResolvedRegistry } from "./policy.ts";
+import type { RegistryErrorEvent, SessionInfo } from "./types.ts";
 
 /** A session (its user, and which entry is "current") or a user id (an admin's view). */
 export type SessionsOf = Session<object, object> | string;

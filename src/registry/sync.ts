@@ -6,20 +6,20 @@
  * (logout, a login over a session) are removed; a failed removal is reported, retried through
  * `waitUntil`, and returned, like a failed revocation write — the cookie is cleared anyway.
  */
-import { LoginUnavailableError } from "../../errors.ts";
-import { randomId } from "../../lib/bytes.ts";
-import { cleanLabel, labelFromUserAgent } from "../../registry/label.ts";
-import type { ResolvedRegistry } from "../../registry/policy.ts";
+import { LoginUnavailableError } from "../errors.ts";
+import { randomId } from "../lib/bytes.ts";
 import {
   failureKind,
   RevocationWriteError,
   type WaitUntil,
   withTimeout,
   writeOnce,
-} from "../../revocation/policy.ts";
-import type { ManagerState } from "../config.ts";
-import { FLAG_REGISTERED } from "../envelope.ts";
-import type { EndedSession, Session } from "../session.ts";
+} from "../revocation/policy.ts";
+import type { ManagerState } from "../session/config.ts";
+import { FLAG_REGISTERED } from "../session/envelope.ts";
+import type { EndedSession, Session } from "../session/session.ts";
+import { cleanLabel, labelFromUserAgent } from "./label.ts";
+import type { ResolvedRegistry } from "./policy.ts";
 
 export interface RegistrySync {
   /** The session's entry was ended elsewhere during this request: clear its cookie instead. */

@@ -4,9 +4,9 @@
  * that belongs to another session id now (a copy of a cookie from before a login or a move), is
  * `revoked` — never an empty session. A store that fails or is slow fails closed: `store_unavailable`.
  */
-import { failureKind, withTimeout } from "../../revocation/policy.ts";
-import type { ManagerState } from "../config.ts";
-import type { Envelope } from "../envelope.ts";
+import { failureKind, withTimeout } from "../revocation/policy.ts";
+import type { ManagerState } from "../session/config.ts";
+import type { Envelope } from "../session/envelope.ts";
 
 export type DataAnswer =
   | { readonly data: Record<string, unknown>; readonly json: string }

@@ -7,22 +7,22 @@
  * `login`/`regenerate`), or extends its life on an idle refresh. Nothing is written for an unchanged
  * session. A failed write throws before any cookie is set: the browser keeps its previous cookie.
  */
-import { StoreConflictError, StoreWriteError } from "../../errors.ts";
-import { randomId } from "../../lib/bytes.ts";
+import { StoreConflictError, StoreWriteError } from "../errors.ts";
+import { randomId } from "../lib/bytes.ts";
 import {
   failureKind,
   RevocationWriteError,
   type WaitUntil,
   withTimeout,
   writeOnce,
-} from "../../revocation/policy.ts";
-import { diff } from "../../store/patch.ts";
-import type { ResolvedStore } from "../../store/policy.ts";
-import type { PatchOutcome } from "../../store/types.ts";
-import type { ManagerState } from "../config.ts";
-import { encodeEnvelope } from "../envelope.ts";
-import type { Session } from "../session.ts";
-import { cookieBytes } from "./seal.ts";
+} from "../revocation/policy.ts";
+import { cookieBytes } from "../session/commit/seal.ts";
+import type { ManagerState } from "../session/config.ts";
+import { encodeEnvelope } from "../session/envelope.ts";
+import type { Session } from "../session/session.ts";
+import { diff } from "./patch.ts";
+import type { ResolvedStore } from "./policy.ts";
+import type { PatchOutcome } from "./types.ts";
 
 export interface StoreSync {
   /** The record is gone or moved on: the session is over, clear its cookie. */
