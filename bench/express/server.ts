@@ -1,9 +1,11 @@
 /**
  * The one Express app the Express benchmark measures (spawned by bench/express/main.ts, once per
- * measuring process): the same routes under three prefixes, each with the same ~300-byte session —
- *   /bare/…  no sessions;
- *   /es/…    express-session + connect-redis on the real redis-server at REDIS_URL;
- *   /ours/…  sealed-session/express in cookie mode.
+ * measuring process): the same routes under four prefixes, each with the same ~300-byte session —
+ *   /bare/…        no sessions;
+ *   /es/…          express-session + connect-redis on the real redis-server at REDIS_URL;
+ *   /ours/…        sealed-session/express in cookie mode;
+ *   /ours-redis/…  sealed-session/express in Redis mode (redisStore, mode "always": every session
+ *                  with data lives in Redis, as with connect-redis), on the same redis-server.
  * Routes: /init (a login that stores the payload), /read (reads it, unchanged), /write (a counter
  * moves). /_cpu answers process.cpuUsage(), so the client can take this process's CPU per request.
  * Prints "ready <port>" when it listens.
@@ -14,6 +16,7 @@ import process from "node:process";
 import express from "express";
 import { createClient } from "redis";
 import { sessions } from "../../src/express/index.ts";
+import { nodeRedisClient, redisStore } from "../../src/store/index.ts";
 import { makePayload, type Payload, SECRET } from "../payload.ts";
 import { expressSessionRouter } from "./express-session.mjs";
 
@@ -41,24 +44,39 @@ app.use("/bare", bare);
 
 app.use("/es", expressSessionRouter({ client, secret: SECRET, payload: makePayload }));
 
-const ours = express.Router();
-ours.use(sessions({ secrets: SECRET }));
-ours.get("/init", (req, res) => {
-  const payload = makePayload();
-  req.session.login(payload.user.id);
-  req.session.data = payload;
-  res.json({ views: payload.counters.views });
-});
-ours.get("/read", (req, res) => {
-  res.json({ views: req.session.data.counters?.views });
-});
-ours.get("/write", (req, res) => {
-  const data = req.session.data as Payload;
-  data.counters.views++;
-  data.lastSeen = Date.now();
-  res.json({ views: data.counters.views });
-});
-app.use("/ours", ours);
+/** This library's routes, the same for both modes. */
+function ours(middleware: express.RequestHandler): express.Router {
+  const router = express.Router();
+  router.use(middleware);
+  router.get("/init", (req, res) => {
+    const payload = makePayload();
+    req.session.login(payload.user.id);
+    req.session.data = payload;
+    res.json({ views: payload.counters.views });
+  });
+  router.get("/read", (req, res) => {
+    res.json({ views: req.session.data.counters?.views });
+  });
+  router.get("/write", (req, res) => {
+    const data = req.session.data as Payload;
+    data.counters.views++;
+    data.lastSeen = Date.now();
+    res.json({ views: data.counters.views });
+  });
+  return router;
+}
+app.use("/ours", ours(sessions({ secrets: SECRET })));
+
+// As docs/redis.md sets it up: a node-redis client of its own without an offline queue, wrapped once.
+const ourClient = await createClient({ url, disableOfflineQueue: true })
+  .on("error", (error: unknown) => console.error("redis:", error))
+  .connect();
+app.use(
+  "/ours-redis",
+  ours(
+    sessions({ secrets: SECRET, store: { store: redisStore(nodeRedisClient(ourClient)), mode: "always" } }),
+  ),
+);
 
 app.get("/_cpu", (_req, res) => {
   const { user, system } = process.cpuUsage();
@@ -71,5 +89,5 @@ const server = app.listen(0, "127.0.0.1", () => {
 process.on("SIGTERM", () => {
   server.closeAllConnections();
   server.close();
-  void client.close().finally(() => process.exit(0));
+  void Promise.all([client.close(), ourClient.close()]).finally(() => process.exit(0));
 });
