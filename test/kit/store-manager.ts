@@ -135,7 +135,7 @@ export function managerStore(t: Suite, makeStore: DataStoreFactory, label: strin
   );
 
   t.test(
-    `${label}: counted: unchanged 1 read and 0 writes; changed 1 read and 1 patch; idle refresh 1 read and 1 touch`,
+    `${label}: counted: unchanged 1 read and 0 writes; changed 1 read, 1 patch and no cookie; idle refresh 1 read and 1 touch`,
     async () => {
       const time = clock();
       const counted = counting(await makeStore());
@@ -150,15 +150,49 @@ export function managerStore(t: Suite, makeStore: DataStoreFactory, label: strin
       assert.deepEqual(counted.calls, { get: 1 }, "unchanged");
       assert.deepEqual(written, []);
       counted.reset();
-      await visit(sessions, jar, (s) => {
+      const changed = await visit(sessions, jar, (s) => {
         s.data.cart = { ...s.data.cart, pen: 2 };
       });
       assert.deepEqual(counted.calls, { get: 1, patch: 1 }, "changed");
+      // The record took the change; the cookie (id, times, record key) has nothing new to say.
+      assert.deepEqual(changed.written, [], "no Set-Cookie for a change only the record holds");
+      assert.deepEqual((await visit(sessions, jar)).session.data.cart, { book: 1, pen: 2 });
       counted.reset();
       time.advance(120); // past refreshAfter (idleTimeout / 10)
       const refreshed = await visit(sessions, jar);
       assert.deepEqual(counted.calls, { get: 1, touch: 1 }, "idle refresh");
       assert.equal(refreshed.written.length, 1);
+    },
+  );
+
+  t.test(
+    `${label}: a stored session's cookie is still written when what it carries changes: flash, login, regenerate`,
+    async () => {
+      const sessions = manager(await makeStore(), { mode: "always" });
+      const jar = new Jar();
+      await visit(sessions, jar, (s) => {
+        s.data.cart = { book: 1 };
+      });
+      const flashed = await visit(sessions, jar, (s) => {
+        s.data.cart = { book: 2 };
+        s.flash("notice", "saved");
+      });
+      assert.equal(flashed.written.length, 1, "flash lives in the cookie");
+      const read = await visit(sessions, jar, (s) => {
+        assert.equal(s.flash("notice"), "saved");
+      });
+      assert.equal(read.written.length, 1, "a consumed flash leaves the cookie");
+      const login = await visit(sessions, jar, (s) => {
+        s.login("ada", { keep: true });
+      });
+      assert.equal(login.written.length, 1, "a login is a new id");
+      const again = await visit(sessions, jar, (s) => {
+        s.regenerate({ keep: true });
+      });
+      assert.equal(again.written.length, 1, "a new id");
+      const { session } = await visit(sessions, jar);
+      assert.equal(session.userId, "ada");
+      assert.deepEqual(session.data.cart, { book: 2 });
     },
   );
 

@@ -16,11 +16,14 @@ export type Decision =
   | { readonly kind: "destroy" }
   /**
    * Seal and set the cookie. `loaded` is the new snapshot of data and flash; `changed` is false for
-   * a write that only re-seals or refreshes what the browser already holds.
+   * a write that only re-seals or refreshes what the browser already holds. `sameCookie`: only the
+   * data of a session kept in the store changed — its record takes the change, and its cookie (id,
+   * times, record key, flash) would say nothing new, so it is not sealed again.
    */
   | {
       readonly kind: "write";
       readonly changed: boolean;
+      readonly sameCookie: boolean;
       readonly dataJson: string;
       readonly flashJson: string | undefined;
       readonly loaded: string;
@@ -36,6 +39,8 @@ export function serialize(session: Session<object, object>) {
   const flashJson = Object.keys(session._flash).length > 0 ? toJson(session._flash, "flash") : undefined;
   return { dataJson, flashJson, loaded: `${dataJson}\u0000${flashJson ?? ""}` };
 }
+
+const flashOf = (snapshot: string) => snapshot.slice(snapshot.indexOf("\u0000") + 1);
 
 /** Throws `DataError` when the data cannot be stored as JSON. */
 export function decide(state: ManagerState, session: Session<object, object>, now: number): Decision {
@@ -54,5 +59,11 @@ export function decide(state: ManagerState, session: Session<object, object>, no
   if (empty || !(changed || refreshDue || session._reseal)) {
     return session.invalidReason !== undefined && session._present.length > 0 ? CLEAR : LEAVE;
   }
-  return { kind: "write", changed, dataJson, flashJson, loaded };
+  const sameCookie =
+    envelope.store !== undefined &&
+    session._storeOwner === envelope.id &&
+    !(session._dirty || session._reseal || refreshDue) &&
+    session._loadedJson !== undefined &&
+    flashOf(loaded) === flashOf(session._loadedJson);
+  return { kind: "write", changed, sameCookie, dataJson, flashJson, loaded };
 }

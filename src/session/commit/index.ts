@@ -93,6 +93,12 @@ export async function commitSession(
   }
   const revoked = await revokeEnded(state, ended, false, options.waitUntil);
   const failure = registry.error ?? revoked;
+  if (decision.sameCookie && stored !== undefined) {
+    // The record took the change; the cookie the browser holds still says all there is to say.
+    if (session._present.length > 0) state.caching.depends(headers);
+    session._loadedJson = decision.loaded;
+    return result(failure);
+  }
   const envelope = session._envelope;
   envelope.seen = Math.max(0, Math.floor((now - envelope.issuedAt) / 1000));
   const body = encodeEnvelope(envelope, decision.dataJson, decision.flashJson);

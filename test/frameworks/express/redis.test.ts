@@ -209,7 +209,14 @@ for (const [label, connect] of CLIENTS) {
           for (let visit = 1; visit <= 2; visit++) {
             const answer = await browser.get(path);
             assert.equal(answer.status < 400, path !== "/throw", `${path}: ${answer.status}`);
-            assert.equal(ours(answer).length, 1, `${path}: one session cookie, visit ${visit}`);
+            // The first visit creates the record and its cookie; the second changes only data the
+            // record holds, so the cookie the browser has stays as it is.
+            const expected = visit === 1 ? 1 : 0;
+            assert.equal(
+              ours(answer).length,
+              expected,
+              `${path}: ${expected} session cookie, visit ${visit}`,
+            );
           }
           assert.equal((await peek(browser)).views, 2, `${path}: both visits counted in the store`);
         }
