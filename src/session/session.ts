@@ -108,6 +108,8 @@ export class Session<
   _storeOwner: string | undefined;
   /** @internal the data as the store holds it (JSON text), to compute this request's patch. */
   _storeBase: string | undefined;
+  /** @internal the record's expiry as the store holds it: with `_storeBase`, the record as read. */
+  _storeExpiresAt: number | undefined;
   /** @internal `moveToStore()` was called: move the data to the store on commit. */
   _pinned = false;
   /** @internal why the session is read-only, for `SessionReadOnlyError`; undefined for an unavailable store. */

@@ -9,7 +9,7 @@ import type { ManagerState } from "../session/config.ts";
 import type { Envelope } from "../session/envelope.ts";
 
 export type DataAnswer =
-  | { readonly data: Record<string, unknown>; readonly json: string }
+  | { readonly data: Record<string, unknown>; readonly json: string; readonly expiresAt: number }
   | "revoked"
   | "unavailable";
 
@@ -36,5 +36,5 @@ export async function loadStoredData(
     return "revoked";
   }
   if (typeof data !== "object" || data === null || Array.isArray(data)) return "revoked";
-  return { data: data as Record<string, unknown>, json: record.data };
+  return { data: data as Record<string, unknown>, json: record.data, expiresAt: record.expiresAt };
 }

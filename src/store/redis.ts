@@ -5,9 +5,13 @@
  *   <prefix>{<record key>}:d    value: ["<session id>",<expiresAt>] + "\n" + the data (JSON text)
  *                               PX: expiresAt − now + margin
  *
- * One key per record (so one Cluster slot, tagged by the record's random key). A patch is one
- * check-and-set (WATCH, GET, `applyPatch` in JavaScript, MULTI SET EXEC, bounded retries), so
- * concurrent patches to different paths all land and a moved record refuses the old id. The data is
+ * One key per record (so one Cluster slot, tagged by the record's random key). A patch is applied in
+ * JavaScript (`applyPatch`) to the record as the request read it and written in one round trip by a
+ * script that replaces the value only if it is still exactly that record (compared by SHA-1 inside
+ * Redis: the script moves strings, it never reads JSON). When it is not — another request changed it
+ * in between — the patch goes through a check-and-set on the record as it is now (WATCH, GET,
+ * `applyPatch`, MULTI SET EXEC, bounded retries), so concurrent patches to different paths all land
+ * and a moved record refuses the old id. The data is
  * stored as the text it is (never decoded inside Redis); the expiry is kept in the value too, and
  * reads compare it with the caller's clock. An evicted or expired record reads as `null`: the
  * session is `revoked`, never an empty one.
@@ -43,6 +47,16 @@ export interface RedisStoreOptions {
 
 const EVICTION = "an evicted record ends its session (revoked: the user is logged out and loses its data)";
 const OK: PatchOutcome = Object.freeze({ ok: true });
+
+/** Replaces KEYS[1] with ARGV[2] (PX ARGV[3]) only if its value's SHA-1 is ARGV[1]; 1 if it did. */
+const REPLACE_IF_UNCHANGED =
+  "if redis.sha1hex(redis.call('GET', KEYS[1]) or '') == ARGV[1] then " +
+  "redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end return 0";
+
+async function sha1Hex(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text)));
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
 
 const unreadable = () => new TypeError("sealed-session: unreadable value in the Redis data store");
 
@@ -87,23 +101,27 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
     const px = pxUntil(record.expiresAt, now, margin);
     return px === undefined ? ["DEL", key] : ["SET", key, encode(record), "PX", px];
   };
-  /** One check-and-set on a record's key, one at a time per key in this process. */
-  const change = <T>(
+  /** One check-and-set on a record's key. */
+  const checkAndSet = <T>(
     key: string,
     decide: (record: StoredRecord | null) => { write?: string[]; result: T },
     now: number,
   ) =>
-    lock(key, () =>
-      redisCheckAndSet(
-        client,
-        [key],
-        async (connection) => {
-          const { write, result } = decide(await read(connection, key, now));
-          return { writes: write === undefined ? [] : [write], result };
-        },
-        { attempts },
-      ),
+    redisCheckAndSet(
+      client,
+      [key],
+      async (connection) => {
+        const { write, result } = decide(await read(connection, key, now));
+        return { writes: write === undefined ? [] : [write], result };
+      },
+      { attempts },
     );
+  /** The same, one at a time per key in this process. */
+  const change = <T>(
+    key: string,
+    decide: (record: StoredRecord | null) => { write?: string[]; result: T },
+    now: number,
+  ) => lock(key, () => checkAndSet(key, decide, now));
 
   return dataStore({
     async get(key, { now }) {
@@ -129,20 +147,28 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
       );
     },
 
-    async patch(key, { sessionId, patch, moveTo, expiresAt }, { now, maxBytes }) {
+    async patch(key, { sessionId, patch, moveTo, expiresAt, base }, { now, maxBytes }) {
       const rKey = await keyOf(key);
-      return change(
-        rKey,
-        (record): { write?: string[]; result: PatchOutcome } => {
-          if (record === null) return { result: { ok: false, reason: "missing" } };
-          if (record.sessionId !== sessionId) return { result: { ok: false, reason: "moved" } };
-          const applied = applyPatch(record.data, patch, maxBytes);
-          if (!applied.ok) return { result: applied };
-          const next = { sessionId: moveTo ?? sessionId, data: applied.data, expiresAt };
-          return { write: put(rKey, next, now), result: OK };
-        },
-        now,
-      );
+      const apply = (record: StoredRecord | null): { write?: string[]; result: PatchOutcome } => {
+        if (record === null) return { result: { ok: false, reason: "missing" } };
+        if (record.sessionId !== sessionId) return { result: { ok: false, reason: "moved" } };
+        const applied = applyPatch(record.data, patch, maxBytes);
+        if (!applied.ok) return { result: applied };
+        const next = { sessionId: moveTo ?? sessionId, data: applied.data, expiresAt };
+        return { write: put(rKey, next, now), result: OK };
+      };
+      return lock(rKey, async () => {
+        // The common case, one round trip: the record is still the one this request read.
+        const planned = base !== undefined && base.expiresAt >= now ? apply(base) : undefined;
+        if (planned?.write?.[0] === "SET") {
+          const [, , value, , px] = planned.write;
+          const script = ["EVAL", REPLACE_IF_UNCHANGED, "1", rKey, await sha1Hex(encode(base!)), value!, px!];
+          // A Redis that refuses scripts (or a lost reply) still gets the check-and-set below.
+          const replaced = await client.command(script).then(Number, () => 0);
+          if (replaced === 1) return planned.result;
+        }
+        return checkAndSet(rKey, apply, now);
+      });
     },
 
     async touch(key, sessionId, { now, expiresAt }) {

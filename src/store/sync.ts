@@ -53,6 +53,7 @@ export function planStore(
   session._envelope.store = randomId(); // never derived from the session id
   session._storeOwner = undefined;
   session._storeBase = undefined;
+  session._storeExpiresAt = undefined;
 }
 
 /** Writes this request's change to the store. Throws `StoreWriteError` or `StoreConflictError`. */
@@ -84,7 +85,16 @@ export async function syncStore(
     const outcome = await write(store, "patch", () =>
       store.store.patch(
         key,
-        { sessionId: owner, patch, moveTo: owner === envelope.id ? undefined : envelope.id, expiresAt },
+        {
+          sessionId: owner,
+          patch,
+          moveTo: owner === envelope.id ? undefined : envelope.id,
+          expiresAt,
+          base:
+            session._storeBase === undefined || session._storeExpiresAt === undefined
+              ? undefined
+              : { sessionId: owner, data: session._storeBase, expiresAt: session._storeExpiresAt },
+        },
         { now, maxBytes: store.maxBytes },
       ),
     );
@@ -104,6 +114,9 @@ export async function syncStore(
   }
   session._storeOwner = envelope.id;
   session._storeBase = dataJson;
+  // A touch that did not extend the record leaves its expiry as it was: then the next base is a guess
+  // that fails its comparison, and the store reads the record instead.
+  session._storeExpiresAt = expiresAt;
   return SYNCED;
 }
 

@@ -40,6 +40,12 @@ export interface PatchRequest {
   readonly moveTo?: string | undefined;
   /** A new expiry. */
   readonly expiresAt: number;
+  /**
+   * The record as this request read it, when it did: a hint. A store may apply the patch to it and
+   * replace the record in one step if the record is still exactly that (Redis: one round trip instead
+   * of a read and a check-and-set); otherwise, or when it differs, it patches the record it finds.
+   */
+  readonly base?: StoredRecord | undefined;
 }
 
 export interface DataStore {

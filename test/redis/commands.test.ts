@@ -17,7 +17,7 @@ const DOCS = new URL("../../docs/redis.md", import.meta.url);
 const START = "<!-- redis-commands:start -->";
 const END = "<!-- redis-commands:end -->";
 /** The order commands are listed in: reads, then a transaction's, then plain writes. */
-const ORDER = ["get", "mget", "watch", "multi", "set", "del", "exec", "unwatch"];
+const ORDER = ["eval", "get", "mget", "watch", "multi", "set", "del", "exec", "unwatch"];
 
 let server: RedisServer;
 let raw: ReturnType<typeof createClient>;

@@ -55,21 +55,21 @@ export async function loadSession<Data extends object, Flash extends object>(
     state.tokens.delete(read.token);
     return fresh(state, read.present, "revoked", headers);
   }
-  let storedJson: string | undefined;
+  let stored: { readonly json: string; readonly expiresAt: number } | undefined;
   if (envelope.store !== undefined) {
     // A cookie that points at a store this manager lacks cannot be read: as if the store were down.
-    const stored = state.store ? await state.store.feature.load(state, envelope, now) : "unavailable";
-    if (stored === "unavailable") {
+    const answer = state.store ? await state.store.feature.load(state, envelope, now) : "unavailable";
+    if (answer === "unavailable") {
       const session = fresh<Data, Flash>(state, read.present, "store_unavailable", headers);
       session._readOnly = true;
       return session;
     }
-    if (stored === "revoked") {
+    if (answer === "revoked") {
       state.tokens.delete(read.token);
       return fresh(state, read.present, "revoked", headers);
     }
-    envelope.data = stored.data;
-    storedJson = stored.json;
+    envelope.data = answer.data;
+    stored = answer;
   }
   // Free without a schema or data versions: one comparison.
   let checked: DataCheck = "valid";
@@ -98,9 +98,10 @@ export async function loadSession<Data extends object, Flash extends object>(
   session._token = read.token;
   session._arrivedBytes = read.bytes;
   session._userAgent = userAgent;
-  if (storedJson !== undefined) {
+  if (stored !== undefined) {
     session._storeOwner = envelope.id;
-    session._storeBase = storedJson;
+    session._storeBase = stored.json;
+    session._storeExpiresAt = stored.expiresAt;
   }
   if (state.registry && envelope.userId !== null) {
     session._registeredId = envelope.id;

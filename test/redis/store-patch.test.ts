@@ -1,0 +1,123 @@
+// The Redis data store's write path: a patch is one round trip (a script that replaces the record only
+// if it is still the one the request read), and falls back to a WATCH/MULTI check-and-set when the
+// record changed in between or when the server refuses scripts. Counted by Redis (INFO commandstats).
+import assert from "node:assert/strict";
+import { createClient } from "redis";
+import { createSessions, generateSecret, type Session, type Sessions } from "sealed-session";
+import { nodeRedisClient, redisStore } from "sealed-session/store";
+import { afterAll, beforeAll, describe, it } from "vitest";
+import { Jar } from "../support/http.ts";
+import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
+
+type Data = { cart?: Record<string, number> };
+const secrets = generateSecret();
+
+async function serverAndClient(args: readonly string[] = []) {
+  const server = await startRedisServer({ args });
+  const raw = createClient({ url: server.url, disableOfflineQueue: true });
+  raw.on("error", () => {});
+  await raw.connect();
+  const sessions = createSessions<Data>({
+    secrets,
+    store: { store: redisStore(nodeRedisClient(raw), { checkEviction: false }), mode: "always" },
+  }) as Sessions<Data, Record<string, unknown>>;
+  return { server, raw, sessions };
+}
+
+/** Calls per command (lower case) since `CONFIG RESETSTAT`, as the server counted them. */
+async function counted(server: RedisServer, act: () => Promise<unknown>): Promise<Record<string, number>> {
+  await server.command("CONFIG", "RESETSTAT");
+  await act();
+  const info = String(await server.command("INFO", "commandstats"));
+  const counts: Record<string, number> = {};
+  for (const [, name, calls] of info.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) {
+    if (!/^(config|info)\b/.test(String(name))) counts[String(name)] = Number(calls);
+  }
+  return counts;
+}
+
+async function visit(
+  sessions: Sessions<Data, Record<string, unknown>>,
+  jar: Jar,
+  act?: (s: Session<Data>) => void,
+) {
+  const session = await sessions.load(jar.request());
+  act?.(session);
+  const headers = new Headers();
+  await sessions.commit(session, headers);
+  jar.apply(headers);
+  return session;
+}
+
+describe("a Redis that runs scripts", () => {
+  let setup: Awaited<ReturnType<typeof serverAndClient>>;
+  beforeAll(async () => {
+    setup = await serverAndClient();
+  });
+  afterAll(async () => {
+    setup?.raw.destroy();
+    await setup?.server.stop();
+  });
+
+  it("a change is one script call after the read: no WATCH, no MULTI", async () => {
+    const { server, sessions } = setup;
+    const jar = new Jar();
+    await visit(sessions, jar, (s) => {
+      s.data.cart = { tea: 1 };
+    });
+    const counts = await counted(server, () =>
+      visit(sessions, jar, (s) => {
+        s.data.cart = { ...s.data.cart, pen: 2 };
+      }),
+    );
+    // The load's GET, then EVAL (whose GET and SET Redis counts as commands of their own).
+    assert.deepEqual(counts, { get: 2, eval: 1, set: 1 });
+    assert.deepEqual((await visit(sessions, jar)).data.cart, { tea: 1, pen: 2 });
+  });
+
+  it("a record changed since the read: the script refuses, the check-and-set patches what is there", async () => {
+    const { server, sessions } = setup;
+    const jar = new Jar();
+    await visit(sessions, jar, (s) => {
+      s.data.cart = { tea: 1 };
+    });
+    // Two requests read the same record; the first to commit changes it under the second.
+    const first = await sessions.load(jar.request());
+    const second = await sessions.load(jar.request());
+    first.data.cart = { ...first.data.cart, pen: 2 };
+    second.data.cart = { ...second.data.cart, ink: 3 };
+    await sessions.commit(first, new Headers());
+    const counts = await counted(server, () => sessions.commit(second, new Headers()));
+    assert.equal(counts.eval, 1, "the script was tried");
+    assert.equal(counts.watch, 1, "then the check-and-set ran");
+    assert.equal(counts.exec, 1);
+    assert.deepEqual((await visit(sessions, jar)).data.cart, { tea: 1, pen: 2, ink: 3 }, "both landed");
+  });
+});
+
+describe("a Redis that refuses scripts (EVAL renamed away)", () => {
+  let setup: Awaited<ReturnType<typeof serverAndClient>>;
+  beforeAll(async () => {
+    setup = await serverAndClient(["--rename-command", "EVAL", ""]);
+  });
+  afterAll(async () => {
+    setup?.raw.destroy();
+    await setup?.server.stop();
+  });
+
+  it("every change still lands, through the check-and-set", async () => {
+    const { server, sessions } = setup;
+    const jar = new Jar();
+    await visit(sessions, jar, (s) => {
+      s.data.cart = { tea: 1 };
+    });
+    const counts = await counted(server, () =>
+      visit(sessions, jar, (s) => {
+        s.data.cart = { ...s.data.cart, pen: 2 };
+      }),
+    );
+    assert.equal(counts.eval, undefined);
+    assert.equal(counts.watch, 1);
+    assert.deepEqual((await visit(sessions, jar)).data.cart, { tea: 1, pen: 2 });
+  });
+});
