@@ -10,15 +10,9 @@
  */
 import type { ReasonCode } from "../errors.ts";
 import { CACHE_HEADERS } from "../session/cache-control.ts";
-import {
-  type CommitOptions,
-  type CommitResult,
-  createSessions,
-  type Sessions,
-  type SessionsOptions,
-} from "../session/manager.ts";
+import type { CommitOptions, CommitResult, Sessions, SessionsOptions } from "../session/manager.ts";
 import type { Session } from "../session/session.ts";
-import { resolveOptions } from "../workers/manager-cache.ts";
+import { lazyManager } from "../workers/manager-cache.ts";
 import {
   type CookieSource,
   type CookieStore,
@@ -130,15 +124,8 @@ export function nextSessions<
   Data extends object = Record<string, unknown>,
   Flash extends object = Record<string, unknown>,
 >(options: NextSessionsOptions): NextSessions<Data, Flash> {
-  let built: Sessions<Data, Flash> | undefined;
-  const manager = (): Sessions<Data, Flash> => {
-    built ??= createSessions<Data, Flash>(
-      resolveOptions(options, undefined, "check the environment variables it reads"),
-    );
-    return built;
-  };
   // Fixed options are checked now, so a misconfiguration stops the app at start-up.
-  if (typeof options !== "function") manager();
+  const manager = lazyManager<Data, Flash>(options);
 
   return {
     get manager() {

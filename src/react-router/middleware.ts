@@ -6,9 +6,9 @@
  * `Cache-Control`, neither of which a `SessionStorage` can return.
  */
 import type { MiddlewareFunction, RouterContext } from "react-router";
-import { createSessions, type Sessions, type SessionsOptions } from "../session/manager.ts";
+import type { Sessions, SessionsOptions } from "../session/manager.ts";
 import type { Session } from "../session/session.ts";
-import { resolveOptions } from "../workers/manager-cache.ts";
+import { lazyManager } from "../workers/manager-cache.ts";
 import { commitToResponse } from "../workers/respond.ts";
 
 /** Options for {@link createSessionMiddleware}: `SessionsOptions`, or a function called on first use. */
@@ -45,14 +45,7 @@ export function createSessionMiddleware<
   Data extends object = Record<string, unknown>,
   Flash extends object = Record<string, unknown>,
 >(options: SessionMiddlewareOptions): SessionMiddleware<Data, Flash> {
-  let built: Sessions<Data, Flash> | undefined;
-  const manager = (): Sessions<Data, Flash> => {
-    built ??= createSessions<Data, Flash>(
-      resolveOptions(options, undefined, "check the environment variables it reads"),
-    );
-    return built;
-  };
-  if (typeof options !== "function") manager();
+  const manager = lazyManager<Data, Flash>(options);
   // React Router's createContext() makes a plain object that keys the request's context map; one of
   // our own keeps React Router out of this module at run time.
   const context: RouterContext<Session<Data, Flash>> = {};

@@ -13,9 +13,9 @@ import type {
 } from "react-router";
 import { COOKIE_BYTES } from "../cookie/options.ts";
 import { ConfigError, CookieTooLargeError, SessionError } from "../errors.ts";
-import { createSessions, type Sessions, type SessionsOptions } from "../session/manager.ts";
+import type { Sessions, SessionsOptions } from "../session/manager.ts";
 import type { LoginOptions, RegenerateOptions, Session } from "../session/session.ts";
-import { resolveOptions } from "../workers/manager-cache.ts";
+import { lazyManager } from "../workers/manager-cache.ts";
 
 /**
  * Options for {@link createSealedSessionStorage}: `SessionsOptions`, or a function that returns
@@ -79,14 +79,7 @@ export function createSealedSessionStorage<
   Data extends object = Record<string, unknown>,
   Flash extends object = Data,
 >(options: SealedSessionStorageOptions): SealedSessionStorage<Data, Flash> {
-  let built: Sessions<Data, Flash> | undefined;
-  const manager = (): Sessions<Data, Flash> => {
-    built ??= createSessions<Data, Flash>(
-      oneCookie(resolveOptions(options, undefined, "check the environment variables it reads")),
-    );
-    return built;
-  };
-  if (typeof options !== "function") manager();
+  const manager = lazyManager<Data, Flash>(options, oneCookie);
   /** The core session behind each React Router session this storage made. */
   const cores = new WeakMap<object, Session<Data, Flash>>();
 

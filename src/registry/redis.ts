@@ -125,49 +125,7 @@ export function redisRegistry(client: RedisClientLike, options: RedisRegistryOpt
     );
   };
 
-  return registryStore({
-    register: (userId, entry, { max, now, parent }) =>
-      change(userId, now, (state) => users.register(state, entry, { max, now, parent })),
-
-    adopt: (userId, entry, { max, now }) =>
-      change(
-        userId,
-        now,
-        (state, endedUntil) => users.adopt(state, entry, { max, now }, endedUntil),
-        entry.sessionId,
-      ),
-
-    async check(userId, sessionId, { now, touchAfter }) {
-      const uKey = userKey(await userTag(userId));
-      // One GET; a transaction only when lastSeenAt is due (at most every touchAfter).
-      const state = await read(client, uKey);
-      if (!users.touchDue(state, sessionId, now, touchAfter)) {
-        const entry = users.liveEntry(state, sessionId, now);
-        return entry === undefined ? null : users.publicEntry(entry);
-      }
-      return change(userId, now, (current) => users.check(current, sessionId, { now, touchAfter }));
-    },
-
-    rotate: (userId, from, to, { now }) =>
-      change(userId, now, (state) => users.rotate(state, from, to, { now })),
-
-    remove: (userId, sessionId, options) =>
-      change(
-        userId,
-        options.now,
-        (state, endedUntil) => users.remove(state, sessionId, options, endedUntil),
-        sessionId,
-      ),
-
-    async list(userId, { now }) {
-      return users.listEntries(await read(client, userKey(await userTag(userId))), now);
-    },
-
-    end: (userId, handle, { now }) => change(userId, now, (state) => users.end(state, handle, { now })),
-
-    endAll: (userId, { now, keep }) => change(userId, now, (state) => users.endAll(state, { now, keep })),
-
-    advance: (userId, sessionId, options) =>
-      change(userId, options.now, (state) => users.advance(state, sessionId, options)),
-  });
+  return registryStore(
+    users.userStateRegistry({ read: async (userId) => read(client, userKey(await userTag(userId))), change }),
+  );
 }

@@ -8,7 +8,7 @@
  *   {"v":1,"cutoff":<ms>|null,"entries":[{handle, sessionId, createdAt, lastSeenAt, expiresAt,
  *     label, kind, generation, parent, advancedAt}, …]}   entries in registration order
  */
-import type { NewRegistryEntry, RegistryAdvance, RegistryEntry } from "./types.ts";
+import type { NewRegistryEntry, RegistryAdvance, RegistryEntry, RegistryStore } from "./types.ts";
 
 /** An entry as stored: the public fields plus when a refresh-token family last advanced. */
 export interface StoredEntry extends RegistryEntry {
@@ -365,4 +365,61 @@ export function advance(
     ended.push(parent.sessionId);
   }
   return user.done({ outcome: "reused", ended });
+}
+
+/** How a backend moves one user's state: a plain read, and one atomic read-decide-write step. */
+export interface UserStateIo {
+  read(userId: string): Promise<UserState>;
+  /** Reads the state (and, with `ended`, that id's tombstone), decides, writes the decision atomically. */
+  change<T>(
+    userId: string,
+    now: number,
+    decide: (state: UserState, endedUntil: number | null) => Decision<T>,
+    ended?: string,
+  ): Promise<T>;
+}
+
+/** The registry contract over a backend's `UserStateIo`: every operation is one decision above. */
+export function userStateRegistry({ read, change }: UserStateIo): RegistryStore {
+  return {
+    register: (userId, entry, { max, now, parent }) =>
+      change(userId, now, (state) => register(state, entry, { max, now, parent })),
+
+    adopt: (userId, entry, { max, now }) =>
+      change(
+        userId,
+        now,
+        (state, endedUntil) => adopt(state, entry, { max, now }, endedUntil),
+        entry.sessionId,
+      ),
+
+    async check(userId, sessionId, { now, touchAfter }) {
+      // One read; an atomic write only when lastSeenAt is due (at most every touchAfter).
+      const state = await read(userId);
+      if (!touchDue(state, sessionId, now, touchAfter)) {
+        const entry = liveEntry(state, sessionId, now);
+        return entry === undefined ? null : publicEntry(entry);
+      }
+      return change(userId, now, (current) => check(current, sessionId, { now, touchAfter }));
+    },
+
+    rotate: (userId, from, to, { now }) => change(userId, now, (state) => rotate(state, from, to, { now })),
+
+    remove: (userId, sessionId, options) =>
+      change(
+        userId,
+        options.now,
+        (state, endedUntil) => remove(state, sessionId, options, endedUntil),
+        sessionId,
+      ),
+
+    list: async (userId, { now }) => listEntries(await read(userId), now),
+
+    end: (userId, handle, { now }) => change(userId, now, (state) => end(state, handle, { now })),
+
+    endAll: (userId, { now, keep }) => change(userId, now, (state) => endAll(state, { now, keep })),
+
+    advance: (userId, sessionId, options) =>
+      change(userId, options.now, (state) => advance(state, sessionId, options)),
+  };
 }

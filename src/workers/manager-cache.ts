@@ -104,3 +104,21 @@ export function resolveOptions<Arg>(
     throw wrapped;
   }
 }
+
+/**
+ * The one manager of an app whose options come from the process environment (Next.js, React
+ * Router): fixed options are checked now, so a misconfiguration stops the app at start-up; a
+ * function is called on first use, once (the environment may not be ready when the module loads).
+ */
+export function lazyManager<Data extends object, Flash extends object>(
+  options: SessionsOptions | (() => SessionsOptions),
+  adjust: (options: SessionsOptions) => SessionsOptions = (same) => same,
+): () => Sessions<Data, Flash> {
+  let built: Sessions<Data, Flash> | undefined;
+  const manager = () =>
+    (built ??= createSessions<Data, Flash>(
+      adjust(resolveOptions(options, undefined, "check the environment variables it reads")),
+    ));
+  if (typeof options !== "function") manager();
+  return manager;
+}
