@@ -24,8 +24,8 @@ import {
 import type { RegistryStore } from "sealed-session/registry";
 import type { Suite } from "../harness.ts";
 import { clock, Jar, tamper } from "../support/http.ts";
+import { counting, faulty } from "./proxies.ts";
 import type { RegistryFactory } from "./registry.ts";
-import { counting } from "./registry-manager.ts";
 
 const secrets = generateSecret();
 const AUDIENCE = { issuer: "app", audience: "app-api" };
@@ -381,25 +381,13 @@ export function managerRefresh(t: Suite, makeStore: RegistryFactory, label: stri
     `${label}: a registry that fails or hangs: exchanges are refused as revocation_unavailable, nothing is spent`,
     async () => {
       const real = await makeStore();
-      let mode: "ok" | "throw" | "hang" = "ok";
-      const faulty = new Proxy(real, {
-        get(target, name, receiver) {
-          const value = Reflect.get(target, name, receiver);
-          if (typeof value !== "function") return value;
-          return (...args: unknown[]) =>
-            mode === "throw"
-              ? Promise.reject(new Error("registry down"))
-              : mode === "hang"
-                ? new Promise(() => {})
-                : value.apply(target, args);
-        },
-      });
+      const fault = faulty(real, "registry down");
       const events: string[] = [];
       for (const onStoreError of ["closed", "open"] as const) {
         const sessions = createSessions({
           secrets,
           registry: {
-            store: faulty,
+            store: fault.store,
             timeout: 50,
             onStoreError: (event) => {
               events.push(`${event.operation}:${event.kind}`);
@@ -408,14 +396,14 @@ export function managerRefresh(t: Suite, makeStore: RegistryFactory, label: stri
           },
           tokens: sessionTokens({ ...AUDIENCE, refresh: true }),
         });
-        mode = "ok";
+        fault.mode = "ok";
         const pair = await sessions.create(`ada-${unique()}`);
         for (const failure of ["throw", "hang"] as const) {
-          mode = failure;
+          fault.mode = failure;
           refused(await sessions.refresh(pair.refreshToken), "revocation_unavailable");
           await assert.rejects(sessions.create(`bob-${unique()}`), RegistryUnavailableError);
         }
-        mode = "ok";
+        fault.mode = "ok";
         assert.ok((await sessions.refresh(pair.refreshToken)).ok, "the outage spent nothing");
       }
       assert.deepEqual(events.slice(0, 4), [

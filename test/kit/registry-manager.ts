@@ -16,6 +16,7 @@ import {
 import { type RegistryStore, registryStore } from "sealed-session/registry";
 import type { Suite } from "../harness.ts";
 import { clock, Jar } from "../support/http.ts";
+import { counting, faulty } from "./proxies.ts";
 import type { RegistryFactory } from "./registry.ts";
 
 const secrets = generateSecret();
@@ -27,26 +28,6 @@ const unique = () => crypto.randomUUID();
 
 type Data = { views?: number };
 type Manager = Sessions<Data, Record<string, unknown>>;
-
-/** Counts every call a manager makes to the backend, by method. */
-export function counting(store: RegistryStore) {
-  const calls: Record<string, number> = {};
-  const counted = new Proxy(store, {
-    get(target, name, receiver) {
-      const value = Reflect.get(target, name, receiver);
-      if (typeof value !== "function") return value;
-      return (...args: unknown[]) => {
-        calls[String(name)] = (calls[String(name)] ?? 0) + 1;
-        return value.apply(target, args);
-      };
-    },
-  });
-  const total = () => Object.values(calls).reduce((sum, n) => sum + n, 0);
-  const reset = () => {
-    for (const name of Object.keys(calls)) delete calls[name];
-  };
-  return { store: counted, calls, total, reset };
-}
 
 function manager(
   store: RegistryStore,
@@ -311,24 +292,12 @@ export function managerRegistry(t: Suite, makeStore: RegistryFactory, label: str
 
   t.test(`${label}: a registry that fails or hangs: logged-in requests fail closed, read-only`, async () => {
     const real = await makeStore();
-    let mode: "ok" | "throw" | "hang" = "ok";
-    const faulty = new Proxy(real, {
-      get(target, name, receiver) {
-        const value = Reflect.get(target, name, receiver);
-        if (typeof value !== "function") return value;
-        return (...args: unknown[]) =>
-          mode === "throw"
-            ? Promise.reject(new Error("registry down"))
-            : mode === "hang"
-              ? new Promise(() => {})
-              : value.apply(target, args);
-      },
-    });
+    const fault = faulty(real, "registry down");
     const events: string[] = [];
     const sessions = createSessions<Data>({
       secrets,
       registry: {
-        store: faulty,
+        store: fault.store,
         timeout: 50,
         onStoreError: (event) => void events.push(`${event.operation}:${event.kind}`),
       },
@@ -337,7 +306,7 @@ export function managerRegistry(t: Suite, makeStore: RegistryFactory, label: str
     const laptop = await loggedIn(sessions, user);
     const cookie = laptop.jar.header;
     for (const failure of ["throw", "hang"] as const) {
-      mode = failure;
+      fault.mode = failure;
       const { session, written } = await laptop.visit(sessions, (s) => {
         s.data.views = 5;
       });
@@ -348,13 +317,13 @@ export function managerRegistry(t: Suite, makeStore: RegistryFactory, label: str
     }
     assert.deepEqual(events, ["check:error", "check:timeout"]);
     assert.equal(laptop.jar.header, cookie);
-    mode = "ok";
+    fault.mode = "ok";
     assert.equal((await laptop.visit(sessions)).session.userId, user, "the outage logged nobody out");
     const open = createSessions<Data>({
       secrets,
-      registry: { store: faulty, timeout: 50, onStoreError: "open" },
+      registry: { store: fault.store, timeout: 50, onStoreError: "open" },
     }) as Manager;
-    mode = "throw";
+    fault.mode = "throw";
     assert.equal((await laptop.visit(open)).session.userId, user, 'onStoreError: "open" accepts it');
   });
 

@@ -20,32 +20,11 @@ import { type DataStore, dataStore } from "sealed-session/store";
 import type { Suite } from "../harness.ts";
 import { clock, Jar } from "../support/http.ts";
 import type { DataStoreFactory } from "./data-store.ts";
+import { counting, faulty } from "./proxies.ts";
 
 const secrets = generateSecret();
 type Data = { cart?: Record<string, number>; blob?: string; n?: number; note?: string };
 type Manager = Sessions<Data, Record<string, unknown>>;
-
-/** Counts every call a manager makes to the store, by method. */
-function counting(store: DataStore) {
-  const calls: Record<string, number> = {};
-  const counted = new Proxy(store, {
-    get(target, name, receiver) {
-      const value = Reflect.get(target, name, receiver);
-      if (typeof value !== "function") return value;
-      return (...args: unknown[]) => {
-        calls[String(name)] = (calls[String(name)] ?? 0) + 1;
-        return value.apply(target, args);
-      };
-    },
-  });
-  return {
-    store: counted,
-    calls,
-    reset: () => {
-      for (const name of Object.keys(calls)) delete calls[name];
-    },
-  };
-}
 
 function manager(
   store: DataStore,
@@ -338,24 +317,12 @@ export function managerStore(t: Suite, makeStore: DataStoreFactory, label: strin
     `${label}: a store that fails or hangs: reads fail closed (store_unavailable), writes throw, no cookie moves`,
     async () => {
       const real = await makeStore();
-      let mode: "ok" | "throw" | "hang" = "ok";
-      const faulty = new Proxy(real, {
-        get(target, name, receiver) {
-          const value = Reflect.get(target, name, receiver);
-          if (typeof value !== "function") return value;
-          return (...args: unknown[]) =>
-            mode === "throw"
-              ? Promise.reject(new Error("store down"))
-              : mode === "hang"
-                ? new Promise(() => {})
-                : value.apply(target, args);
-        },
-      });
+      const fault = faulty(real, "store down");
       const events: string[] = [];
       const sessions = createSessions<Data>({
         secrets,
         store: {
-          store: faulty,
+          store: fault.store,
           mode: "always",
           timeout: 50,
           onStoreError: (event) => void events.push(`${event.operation}:${event.kind}`),
@@ -368,7 +335,7 @@ export function managerStore(t: Suite, makeStore: DataStoreFactory, label: strin
       });
       const cookie = jar.header;
       for (const failure of ["throw", "hang"] as const) {
-        mode = failure;
+        fault.mode = failure;
         const { session, written } = await visit(sessions, jar, (s) => {
           s.data.n = 2;
         });
@@ -378,11 +345,11 @@ export function managerStore(t: Suite, makeStore: DataStoreFactory, label: strin
         assert.deepEqual(written, []);
       }
       assert.deepEqual(events, ["get:error", "get:timeout"]);
-      mode = "ok";
+      fault.mode = "ok";
       const session = await sessions.load(jar.request());
       assert.equal(session.data.n, 1, "the outage lost nothing");
       session.data.n = 3;
-      mode = "throw";
+      fault.mode = "throw";
       const headers = new Headers();
       await assert.rejects(sessions.commit(session, headers), { code: "store_write_failed" });
       assert.deepEqual(headers.getSetCookie(), []);

@@ -11,7 +11,7 @@ import { redisStore } from "sealed-session/store";
 import { afterAll, beforeAll, it } from "vitest";
 import { NAMING_KEY } from "../kit/redis-state.ts";
 import { clock, Jar } from "../support/http.ts";
-import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
+import { countCommands, type RedisServer, startRedisServer } from "../support/redis-server.ts";
 
 const DOCS = new URL("../../docs/redis.md", import.meta.url);
 const START = "<!-- redis-commands:start -->";
@@ -32,22 +32,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Calls per command since the last CONFIG RESETSTAT, as the server counted them. */
-async function stats(): Promise<Record<string, number>> {
-  const info = String(await server.command("INFO", "commandstats"));
-  const counts: Record<string, number> = {};
-  for (const [, name, calls] of info.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) {
-    // The measuring itself: CONFIG RESETSTAT before, INFO after.
-    if (!/^(config|info)\b/.test(String(name))) counts[String(name)] = Number(calls);
-  }
-  return counts;
-}
-
-async function measure(act: () => Promise<unknown>): Promise<Record<string, number>> {
-  await server.command("CONFIG", "RESETSTAT");
-  await act();
-  return stats();
-}
+const measure = (act: () => Promise<unknown>) => countCommands(server, act);
 
 const render = (counts: Record<string, number>) => {
   const names = Object.keys(counts).sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));

@@ -26,7 +26,7 @@ import type { Suite } from "../harness.ts";
 import { type RedisConnection, redisConformance, redisFaults } from "../kit/redis.ts";
 import { Clients, ioredis, nodeRedis, nodeRedisPool } from "../runtimes/redis.ts";
 import { Jar } from "../support/http.ts";
-import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
+import { countCommands, type RedisServer, startRedisServer } from "../support/redis-server.ts";
 
 const suite: Suite = { test: (name, fn) => it(name, fn) };
 const id = () => crypto.randomUUID().replaceAll("-", "").slice(0, 22);
@@ -82,17 +82,6 @@ describe("faults (ioredis)", () => {
 });
 
 describe("what Redis counts per operation (INFO commandstats)", () => {
-  /** Calls per command since the last CONFIG RESETSTAT, as the server counted them. */
-  async function stats(server: RedisServer): Promise<Record<string, number>> {
-    const info = String(await server.command("INFO", "commandstats"));
-    const counts: Record<string, number> = {};
-    for (const [, name, calls] of info.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) {
-      // The measuring itself: CONFIG RESETSTAT before, INFO after.
-      if (!/^(config|info)\b/.test(String(name))) counts[String(name)] = Number(calls);
-    }
-    return counts;
-  }
-
   it("check: 1 MGET; logout: 1 SET; revokeUser: WATCH, GET, MULTI, SET, EXEC; never KEYS or SCAN", async () => {
     await using server = await startRedisServer();
     const connection = await nodeRedis(server.url)(undefined);
@@ -111,11 +100,7 @@ describe("what Redis counts per operation (INFO commandstats)", () => {
       await sessions.commit(login, headers);
       jar.apply(headers);
 
-      const measure = async (act: () => Promise<unknown>) => {
-        await server.command("CONFIG", "RESETSTAT");
-        await act();
-        return stats(server);
-      };
+      const measure = (act: () => Promise<unknown>) => countCommands(server, act);
       assert.deepEqual(await measure(() => sessions.load(jar.request())), { mget: 1 }, "a logged-in request");
       assert.deepEqual(
         await measure(async () => {

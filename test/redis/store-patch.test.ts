@@ -7,7 +7,7 @@ import { createSessions, generateSecret, type Session, type Sessions } from "sea
 import { nodeRedisClient, redisStore } from "sealed-session/store";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { Jar } from "../support/http.ts";
-import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
+import { countCommands, startRedisServer } from "../support/redis-server.ts";
 
 type Data = { cart?: Record<string, number> };
 const secrets = generateSecret();
@@ -22,18 +22,6 @@ async function serverAndClient(args: readonly string[] = []) {
     store: { store: redisStore(nodeRedisClient(raw), { checkEviction: false }), mode: "always" },
   }) as Sessions<Data, Record<string, unknown>>;
   return { server, raw, sessions };
-}
-
-/** Calls per command (lower case) since `CONFIG RESETSTAT`, as the server counted them. */
-async function counted(server: RedisServer, act: () => Promise<unknown>): Promise<Record<string, number>> {
-  await server.command("CONFIG", "RESETSTAT");
-  await act();
-  const info = String(await server.command("INFO", "commandstats"));
-  const counts: Record<string, number> = {};
-  for (const [, name, calls] of info.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) {
-    if (!/^(config|info)\b/.test(String(name))) counts[String(name)] = Number(calls);
-  }
-  return counts;
 }
 
 async function visit(
@@ -65,7 +53,7 @@ describe("a Redis that runs scripts", () => {
     await visit(sessions, jar, (s) => {
       s.data.cart = { tea: 1 };
     });
-    const counts = await counted(server, () =>
+    const counts = await countCommands(server, () =>
       visit(sessions, jar, (s) => {
         s.data.cart = { ...s.data.cart, pen: 2 };
       }),
@@ -87,7 +75,7 @@ describe("a Redis that runs scripts", () => {
     first.data.cart = { ...first.data.cart, pen: 2 };
     second.data.cart = { ...second.data.cart, ink: 3 };
     await sessions.commit(first, new Headers());
-    const counts = await counted(server, () => sessions.commit(second, new Headers()));
+    const counts = await countCommands(server, () => sessions.commit(second, new Headers()));
     assert.equal(counts.eval, 1, "the script was tried");
     assert.equal(counts.watch, 1, "then the check-and-set ran");
     assert.equal(counts.exec, 1);
@@ -111,7 +99,7 @@ describe("a Redis that refuses scripts (EVAL renamed away)", () => {
     await visit(sessions, jar, (s) => {
       s.data.cart = { tea: 1 };
     });
-    const counts = await counted(server, () =>
+    const counts = await countCommands(server, () =>
       visit(sessions, jar, (s) => {
         s.data.cart = { ...s.data.cart, pen: 2 };
       }),

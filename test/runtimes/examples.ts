@@ -4,9 +4,10 @@
  * all provide, so each runtime's test is two lines.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { generateSecret } from "sealed-session";
 import { Jar } from "../support/http.ts";
+import { stopChild } from "../support/process.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 
@@ -40,7 +41,7 @@ export function startServer(
       const url = output.match(/Listening on (http:\/\/127\.0\.0\.1:\d+)\/?\s/)?.[1];
       if (!url) return;
       clearTimeout(timer);
-      resolve({ url, stop: () => stop(child) });
+      resolve({ url, stop: () => stopChild(child) });
     };
     child.stdout?.on("data", listen);
     child.stderr?.on("data", (chunk: Buffer) => {
@@ -48,15 +49,6 @@ export function startServer(
     });
     child.on("error", (error) => fail(`could not start: ${error.message}`));
     child.on("exit", (code) => fail(`exited with ${code}`));
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.removeAllListeners("exit");
-    child.on("exit", () => resolve());
-    child.kill("SIGTERM");
   });
 }
 

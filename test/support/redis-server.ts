@@ -398,3 +398,22 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
     process.exit(result.status ?? 1);
   }
 }
+
+/**
+ * Runs `act` and returns what the server counted meanwhile (INFO commandstats: calls per command,
+ * lower case; commands a script runs count as their own). The measuring itself — `CONFIG RESETSTAT`
+ * before, `INFO` after — is left out.
+ */
+export async function countCommands(
+  server: Pick<RedisServer, "command">,
+  act: () => Promise<unknown>,
+): Promise<Record<string, number>> {
+  await server.command("CONFIG", "RESETSTAT");
+  await act();
+  const info = String(await server.command("INFO", "commandstats"));
+  const counts: Record<string, number> = {};
+  for (const [, name, calls] of info.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) {
+    if (!/^(config|info)\b/.test(String(name))) counts[String(name)] = Number(calls);
+  }
+  return counts;
+}

@@ -7,12 +7,13 @@
  * `wrangler dev` rebuilds and restarts the Worker whenever a source file changes, and a restart in
  * the middle of a run would drop per-isolate state (the revocation memo, KV_FAULT's clock).
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { stopProcessGroup } from "./process.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const wrangler = join(root, "node_modules/wrangler/bin/wrangler.js");
@@ -32,30 +33,6 @@ export interface WranglerDevOptions {
   readonly readyWithin?: number;
   /** Serve a bundle made at start (default), or the sources, rebuilt on every change. */
   readonly snapshot?: boolean;
-}
-
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined)
-    return Promise.resolve();
-  const pid = child.pid;
-  return new Promise((resolve) => {
-    const force = setTimeout(() => {
-      try {
-        process.kill(-pid, "SIGKILL");
-      } catch {}
-    }, 5000);
-    child.once("exit", () => {
-      clearTimeout(force);
-      resolve();
-    });
-    try {
-      // The whole process group: wrangler runs workerd as a child.
-      process.kill(-pid, "SIGTERM");
-    } catch {
-      clearTimeout(force);
-      resolve();
-    }
-  });
 }
 
 // No request.cf fetch from workers.cloudflare.com: tests run offline (see scripts/dev.mjs).
@@ -155,7 +132,7 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
 
   let stopped: Promise<void> | undefined;
   const stop = () => {
-    stopped ??= stopProcess(child).then(() => {
+    stopped ??= stopProcessGroup(child).then(() => {
       process.off("exit", onExit);
       rmSync(persist, { recursive: true, force: true });
     });

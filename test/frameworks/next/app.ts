@@ -7,11 +7,12 @@
  * changed — reuses it. Nothing may be downloaded: no telemetry, no TypeScript install (CI=1 makes
  * Next fail instead), no lockfile patching, no wasm SWC fallback.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { stopProcessGroup } from "../../support/process.ts";
 
 export const root = fileURLToPath(new URL("../../..", import.meta.url));
 export const appDir = join(root, "examples/next-app");
@@ -102,7 +103,7 @@ export async function startNext(
   };
   child.stdout?.on("data", collect);
   child.stderr?.on("data", collect);
-  const server: NextServer = { base: "", output: () => output, stop: () => stop(child) };
+  const server: NextServer = { base: "", output: () => output, stop: () => stopProcessGroup(child) };
   try {
     const deadline = Date.now() + 60_000;
     let base: string | undefined;
@@ -127,29 +128,6 @@ export async function startNext(
     await server.stop();
     throw error;
   }
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined)
-    return Promise.resolve();
-  const pid = child.pid;
-  return new Promise((resolve) => {
-    const force = setTimeout(() => {
-      try {
-        process.kill(-pid, "SIGKILL");
-      } catch {}
-    }, 5000);
-    child.once("exit", () => {
-      clearTimeout(force);
-      resolve();
-    });
-    try {
-      process.kill(-pid, "SIGTERM");
-    } catch {
-      clearTimeout(force);
-      resolve();
-    }
-  });
 }
 
 /** A browser's cookie store, as far as these tests need one: name → value, applying Set-Cookie. */

@@ -3,11 +3,12 @@
  * `react-router-serve`, as its users would, on a free loopback port.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, symlinkSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { stopChild } from "../../support/process.ts";
 
 export const root = fileURLToPath(new URL("../../../", import.meta.url));
 export const example = join(root, "examples/react-router-app");
@@ -124,21 +125,12 @@ export async function serve(secrets: string, app = example): Promise<RunningServ
       output += chunk;
       if (!output.includes(`http://localhost:${port}`)) return;
       clearTimeout(timer);
-      resolve({ url: `http://127.0.0.1:${port}`, output: () => output, stop: () => stop(child) });
+      resolve({ url: `http://127.0.0.1:${port}`, output: () => output, stop: () => stopChild(child) });
     });
     child.stderr.on("data", (chunk: Buffer) => {
       output += chunk;
     });
     child.on("error", (error) => fail(`could not start: ${error.message}`));
     child.on("exit", (code) => fail(`exited with ${code}`));
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.removeAllListeners("exit");
-    child.on("exit", () => resolve());
-    child.kill("SIGTERM");
   });
 }

@@ -5,13 +5,11 @@
 // revocation, a tampered cookie and a rotated secret; the storage's sessions also spill to the
 // server-side store, the middleware's span two cookies.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { gzipSync } from "node:zlib";
-import { build as esbuild } from "esbuild";
 import { generateSecret } from "sealed-session";
 import { isClearing, Jar, type SetCookie } from "../../support/http.ts";
+import { bundleCost, kib, moduleGraph } from "../bundle-cost.ts";
 import { build, type RunningServer, root, serve, typecheck } from "./app.ts";
 
 const NAME = "__Host-session";
@@ -349,11 +347,13 @@ describe("sealed-session/react-router in a React Router production build (react-
     const storage = await bundleCost(
       `import { createSealedSessionStorage } from "sealed-session/react-router";
        export const storage = createSealedSessionStorage({ secrets: globalThis.SECRETS });`,
+      ["react-router"],
     );
     const both = await bundleCost(
       `import { createSealedSessionStorage, createSessionMiddleware } from "sealed-session/react-router";
        export const storage = createSealedSessionStorage({ secrets: globalThis.SECRETS });
        export const sessions = createSessionMiddleware({ secrets: globalThis.SECRETS });`,
+      ["react-router"],
     );
     console.log(
       `sealed-session/react-router adds ${kib(storage.raw)} KiB minified (${kib(storage.gzip)} KiB gzip) ` +
@@ -379,64 +379,3 @@ function tamper(token: string): string {
   const at = token.length - 30;
   return `${token.slice(0, at)}${token[at] === "A" ? "B" : "A"}${token.slice(at + 1)}`;
 }
-
-/** Every module a built entry point imports, following relative imports in dist/ and listing bare ones. */
-function moduleGraph(entry: string): string[] {
-  const seen = new Set<string>();
-  const walk = (file: string) => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    const code = readFileSync(file, "utf8");
-    for (const [, specifier = ""] of code.matchAll(/(?:from|import)\s*["']([^"']+)["']/g)) {
-      if (specifier.startsWith(".")) walk(join(file, "..", specifier));
-      else seen.add(specifier);
-    }
-  };
-  walk(entry);
-  return [...seen];
-}
-
-/**
- * What the adapter adds to an app that already uses the core: both bundled from dist/ with esbuild,
- * minified, React Router left out (an app has it anyway). Returns the bundle's bare imports too.
- */
-async function bundleCost(adapter: string): Promise<{ raw: number; gzip: number; imports: string[] }> {
-  const bundle = async (contents: string) => {
-    const result = await esbuild({
-      stdin: { contents, resolveDir: root, loader: "js" },
-      bundle: true,
-      minify: true,
-      format: "esm",
-      platform: "neutral",
-      mainFields: ["module", "main"],
-      // Not the root tsconfig's paths (they point at src/): the package as installed.
-      tsconfigRaw: "{}",
-      external: ["react-router"],
-      write: false,
-      logLevel: "error",
-    });
-    const code = result.outputFiles[0]?.contents ?? new Uint8Array();
-    const text = new TextDecoder().decode(code);
-    return {
-      raw: code.byteLength,
-      gzip: gzipSync(code).byteLength,
-      imports: [...text.matchAll(/from"([^"]+)"/g)].map((m) => m[1] ?? ""),
-    };
-  };
-  const core = await bundle(
-    `import { createSessions } from "sealed-session";
-     const sessions = createSessions({ secrets: globalThis.SECRETS });
-     export default async (request) => {
-       const session = await sessions.load(request);
-       await sessions.commit(session, new Headers());
-     };`,
-  );
-  const withAdapter = await bundle(adapter);
-  return {
-    raw: withAdapter.raw - core.raw,
-    gzip: withAdapter.gzip - core.gzip,
-    imports: withAdapter.imports,
-  };
-}
-
-const kib = (bytes: number) => (bytes / 1024).toFixed(1);

@@ -6,14 +6,12 @@
 // later hook of the sequence.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { gzipSync } from "node:zlib";
-import { build as esbuild } from "esbuild";
 import { generateSecret } from "sealed-session";
 import type { RunningServer } from "../../runtimes/examples.ts";
 import { isClearing, Jar, type SetCookie } from "../../support/http.ts";
+import { bundleCost, kib, moduleGraph } from "../bundle-cost.ts";
 import { build, root, serve } from "./app.ts";
 
 const example = join(root, "examples/sveltekit-app");
@@ -310,6 +308,7 @@ describe("sealed-session/sveltekit in a SvelteKit production build (adapter-node
   it("bundle cost: what the hook adds to an app that uses the core, with no SvelteKit code at run time", async () => {
     const cost = await bundleCost(
       `import { sessions } from "sealed-session/sveltekit"; export const handle = sessions({ secrets: globalThis.SECRETS });`,
+      ["@sveltejs/kit", "@sveltejs/kit/*"],
     );
     console.log(
       `sealed-session/sveltekit adds ${kib(cost.raw)} KiB minified (${kib(cost.gzip)} KiB gzip) to the core`,
@@ -327,64 +326,3 @@ describe("sealed-session/sveltekit in a SvelteKit production build (adapter-node
     );
   });
 });
-
-/** Every module a built entry point imports, following relative imports in dist/ and listing bare ones. */
-function moduleGraph(entry: string): string[] {
-  const seen = new Set<string>();
-  const walk = (file: string) => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    const code = readFileSync(file, "utf8");
-    for (const [, specifier = ""] of code.matchAll(/(?:from|import)\s*["']([^"']+)["']/g)) {
-      if (specifier.startsWith(".")) walk(join(file, "..", specifier));
-      else seen.add(specifier);
-    }
-  };
-  walk(entry);
-  return [...seen];
-}
-
-/**
- * What an adapter adds to an app that already uses the core: both bundled from dist/ with esbuild,
- * minified, the framework left out (an app has it anyway). Returns the bundle's bare imports too.
- */
-async function bundleCost(adapter: string): Promise<{ raw: number; gzip: number; imports: string[] }> {
-  const bundle = async (contents: string) => {
-    const result = await esbuild({
-      stdin: { contents, resolveDir: root, loader: "js" },
-      bundle: true,
-      minify: true,
-      format: "esm",
-      platform: "neutral",
-      mainFields: ["module", "main"],
-      // Not the root tsconfig's paths (they point at src/): the package as installed.
-      tsconfigRaw: "{}",
-      external: ["@sveltejs/kit", "@sveltejs/kit/*", "elysia"],
-      write: false,
-      logLevel: "error",
-    });
-    const code = result.outputFiles[0]?.contents ?? new Uint8Array();
-    const text = new TextDecoder().decode(code);
-    return {
-      raw: code.byteLength,
-      gzip: gzipSync(code).byteLength,
-      imports: [...text.matchAll(/from"([^"]+)"/g)].map((m) => m[1] ?? ""),
-    };
-  };
-  const core = await bundle(
-    `import { createSessions } from "sealed-session";
-     const sessions = createSessions({ secrets: globalThis.SECRETS });
-     export default async (request) => {
-       const session = await sessions.load(request);
-       await sessions.commit(session, new Headers());
-     };`,
-  );
-  const withAdapter = await bundle(adapter);
-  return {
-    raw: withAdapter.raw - core.raw,
-    gzip: withAdapter.gzip - core.gzip,
-    imports: withAdapter.imports,
-  };
-}
-
-const kib = (bytes: number) => (bytes / 1024).toFixed(1);
