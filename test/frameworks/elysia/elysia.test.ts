@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { generateSecret } from "sealed-session";
+import { bundleCost, kib, moduleGraph } from "../../../scripts/adapter-costs.ts";
 import { type RunningServer, startServer } from "../../runtimes/examples.ts";
 import { isClearing, Jar, type SetCookie } from "../../support/http.ts";
-import { bundleCost, kib, moduleGraph } from "../bundle-cost.ts";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const bun = join(root, "node_modules/.bin/bun");

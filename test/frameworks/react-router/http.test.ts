@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { generateSecret } from "sealed-session";
+import { bundleCost, kib, moduleGraph } from "../../../scripts/adapter-costs.ts";
 import { isClearing, Jar, type SetCookie } from "../../support/http.ts";
-import { bundleCost, kib, moduleGraph } from "../bundle-cost.ts";
 import { build, type RunningServer, root, serve, typecheck } from "./app.ts";
 
 const NAME = "__Host-session";

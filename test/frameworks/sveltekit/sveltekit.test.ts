@@ -9,9 +9,9 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { generateSecret } from "sealed-session";
+import { bundleCost, kib, moduleGraph } from "../../../scripts/adapter-costs.ts";
 import type { RunningServer } from "../../runtimes/examples.ts";
 import { isClearing, Jar, type SetCookie } from "../../support/http.ts";
-import { bundleCost, kib, moduleGraph } from "../bundle-cost.ts";
 import { build, root, serve } from "./app.ts";
 
 const example = join(root, "examples/sveltekit-app");

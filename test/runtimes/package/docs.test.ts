@@ -1,5 +1,6 @@
 // docs/runtimes.md quotes the examples in full; the quotes must stay the files the tests run. Its
-// "Tested on" table (also in README.md) must be what `npm run runtimes:table` would write today.
+// "Tested on" table (also in README.md) must be what `npm run runtimes:table` would write today, and
+// the README's adapter costs what `npm run adapters:cost` measures.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -81,4 +82,16 @@ test("the table check notices a changed case count or runtime version, not a sys
     staleFiles(today, (path) => (path === "README.md" ? fresh.get(path)! : "# no table")),
     ["docs/runtimes.md"],
   );
+});
+
+test("the README's adapter costs are what npm run adapters:cost measures today", async () => {
+  const { renderCosts, withCosts } = await import("../../../scripts/adapter-costs.ts");
+  const readme = readFileSync(new URL("README.md", root), "utf8");
+  const fresh = withCosts(readme, await renderCosts());
+  assert.ok(
+    fresh === readme,
+    "README.md: the adapter costs are stale (an adapter or the core changed size); run `npm run adapters:cost` and commit the result",
+  );
+  // And the check can fail: a changed figure is noticed.
+  assert.notEqual(withCosts(readme, (await renderCosts()).replace(/\d+\.\d KiB/, "99.9 KiB")), readme);
 });

@@ -5,7 +5,7 @@
 // that the check does find those modules when they are there.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -35,12 +35,21 @@ interface Bundle {
   modules: string[];
 }
 
-async function bundle(config: string, name: string): Promise<Bundle> {
-  const outdir = join(out, name);
+async function bundle(config: string, name: string, minify = false): Promise<Bundle> {
+  const outdir = join(out, minify ? `${name}-min` : name);
   const wrangler = join(root, "node_modules/.bin/wrangler");
   await promisify(execFile)(
     process.execPath,
-    [wrangler, "deploy", "--dry-run", "--outdir", outdir, "--config", config],
+    [
+      wrangler,
+      "deploy",
+      "--dry-run",
+      "--outdir",
+      outdir,
+      "--config",
+      config,
+      ...(minify ? ["--minify"] : []),
+    ],
     {
       cwd: root,
       env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
@@ -71,10 +80,12 @@ const offending = (modules: string[]) =>
   modules.filter((path) => NOT_CORE.some((pattern) => pattern.test(path)));
 
 let core: Bundle;
+let coreMinified: Bundle;
 let full: Bundle;
 before(async () => {
-  [core, full] = await Promise.all([
+  [core, coreMinified, full] = await Promise.all([
     bundle(`${folder}/wrangler.toml`, "worker"),
+    bundle(`${folder}/wrangler.toml`, "worker", true),
     bundle(`${folder}/full.wrangler.toml`, "full-worker"),
   ]);
 });
@@ -123,3 +134,29 @@ test("the control Worker, which uses them, is found to contain them", () => {
 });
 
 const kib = (bytes: number) => (bytes / 1024).toFixed(1);
+
+// The figures docs/runtimes.md states, between its markers: what these bundles are today (wrangler
+// writes the same bytes wherever the repository is). WRITE_DOCS=1 rewrites them.
+test("docs/runtimes.md states what these bundles weigh today", () => {
+  const docsUrl = new URL("docs/runtimes.md", `file://${root}`);
+  const docs = readFileSync(docsUrl, "utf8");
+  const START = "<!-- worker-size:start -->";
+  const END = "<!-- worker-size:end -->";
+  const at = docs.indexOf(START);
+  const end = docs.indexOf(END);
+  assert.ok(at !== -1 && end > at, `docs/runtimes.md needs the markers ${START} … ${END}`);
+  const minified = coreMinified.code;
+  const block = [
+    `- the core-only Worker: ${describeSize(core)}`,
+    `- the same, \`wrangler deploy --minify\`: ${kib(Buffer.byteLength(minified))} KiB, ${kib(gzipSync(minified).byteLength)} KiB gzip`,
+    `- the control Worker (Hono, the revocation stores, a registry, a data store, the token reasons): ${describeSize(full)}`,
+  ].join("\n");
+  const fresh = `${docs.slice(0, at + START.length)}\n${block}\n${docs.slice(end)}`;
+  if (process.env.WRITE_DOCS === "1") writeFileSync(docsUrl, fresh);
+  else
+    assert.equal(
+      docs.slice(at, end + END.length),
+      fresh.slice(at, fresh.indexOf(END) + END.length),
+      "docs/runtimes.md is stale: WRITE_DOCS=1 npm run -s build && WRITE_DOCS=1 node --test test/runtimes/package/tree-shaking.test.ts",
+    );
+});
