@@ -361,20 +361,28 @@ async function main(): Promise<void> {
   }
 }
 
-/** Replaces the block between `<!-- bench:<runtime> -->` and `<!-- /bench:<runtime> -->`. */
+/**
+ * Replaces the block between `<!-- bench:<runtime> -->` and `<!-- /bench:<runtime> -->` in
+ * docs/performance.md, and in README.md where it has that block (the Node run's).
+ */
 function writeDocs(runtime: Runtime, report: Report, text: string): void {
-  const path = `${root}docs/performance.md`;
-  const doc = readFileSync(path, "utf8");
   const open = `<!-- bench:${runtime} -->`;
   const close = `<!-- /bench:${runtime} -->`;
-  const start = doc.indexOf(open);
-  const end = doc.indexOf(close);
-  if (start === -1 || end < start) throw new Error(`docs/performance.md has no ${open} … ${close} block`);
   const block =
     `${open}\n\`${report.command}\` on ${report.machine.date.slice(0, 10)}, ${report.machine.cpus}× ${report.machine.cpu}, ` +
     `${report.runtime}:\n\n\`\`\`text\n${text}\n\`\`\`\n`;
-  writeFileSync(path, doc.slice(0, start) + block + doc.slice(end));
-  process.stderr.write(`updated ${path}\n`);
+  for (const file of ["docs/performance.md", "README.md"]) {
+    const path = `${root}${file}`;
+    const doc = readFileSync(path, "utf8");
+    const start = doc.indexOf(open);
+    const end = doc.indexOf(close);
+    if (start === -1 || end < start) {
+      if (file === "README.md") continue;
+      throw new Error(`${file} has no ${open} … ${close} block`);
+    }
+    writeFileSync(path, doc.slice(0, start) + block + doc.slice(end));
+    process.stderr.write(`updated ${path}\n`);
+  }
 }
 
 function round(value: number, digits = 2): number {
