@@ -17,8 +17,13 @@ export function attach<Backend extends object>(backend: Backend, feature: object
   return backend;
 }
 
+/** What every feature says of itself: which option it belongs to. */
+export interface Feature {
+  readonly kind: "registry" | "store";
+}
+
 /** The feature an option carries: on the backend itself, or on `{ store }`. */
-export function featureOf<Feature>(option: unknown): Feature | undefined {
+export function featureOf(option: unknown): Feature | undefined {
   if (typeof option !== "object" || option === null) return undefined;
   const own = (option as { [FEATURE]?: Feature })[FEATURE];
   if (own !== undefined) return own;

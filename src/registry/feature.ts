@@ -7,13 +7,15 @@ import { attach } from "../lib/feature.ts";
 import { checkRegistry } from "./check.ts";
 import { endOtherSessions, endSession, endSessions, listSessions } from "./devices.ts";
 import { registryRevocation, resolveRegistry } from "./policy.ts";
-import { syncRegistry } from "./sync.ts";
+import { dropRegistered, syncRegistry } from "./sync.ts";
 import type { RegistryStore } from "./types.ts";
 
 export const registryFeature = {
+  kind: "registry",
   resolve: resolveRegistry,
   check: checkRegistry,
   sync: syncRegistry,
+  drop: dropRegistered,
   list: listSessions,
   end: endSession,
   endAll: endSessions,

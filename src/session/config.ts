@@ -370,7 +370,13 @@ function ironOf(options: SessionsOptions<object>, formats: readonly Format[]) {
 /** The `registry` option, resolved by the code its backend carries. */
 function registryOf(option: SessionsOptions["registry"]): ManagerState["registry"] {
   if (option === undefined) return undefined;
-  const feature = featureOf<RegistryFeature>(option);
+  const feature = featureOf(option);
+  if (feature?.kind === "store") {
+    throw new ConfigError(
+      "`registry` was given a data store (memoryStore(), kvStore(), redisStore(), …): pass it as `store`; " +
+        "a registry is memoryRegistry(), durableObjectRegistry(), redisRegistry() or denoKvRegistry()",
+    );
+  }
   if (feature === undefined) {
     throw new ConfigError(
       "`registry` must be a registry backend of this library (memoryRegistry(), durableObjectRegistry(), " +
@@ -378,13 +384,20 @@ function registryOf(option: SessionsOptions["registry"]): ManagerState["registry
         "in registryStore() from sealed-session/registry",
     );
   }
-  return { ...feature.resolve(option)!, feature };
+  const registry = feature as RegistryFeature;
+  return { ...registry.resolve(option)!, feature: registry };
 }
 
 /** The `store` option, resolved by the code its backend carries. */
 function storeOf(option: SessionsOptions["store"], warnAt: number): ManagerState["store"] {
   if (option === undefined) return undefined;
-  const feature = featureOf<StoreFeature>(option);
+  const feature = featureOf(option);
+  if (feature?.kind === "registry") {
+    throw new ConfigError(
+      "`store` was given a session registry (memoryRegistry(), redisRegistry(), …): pass it as `registry`; " +
+        "a data store is memoryStore(), kvStore(), durableObjectStore(), redisStore() or denoKvStore()",
+    );
+  }
   if (feature === undefined) {
     throw new ConfigError(
       "`store` must be a data store of this library (memoryStore(), kvStore(), durableObjectStore(), " +
@@ -392,7 +405,8 @@ function storeOf(option: SessionsOptions["store"], warnAt: number): ManagerState
         "dataStore() from sealed-session/store",
     );
   }
-  return { ...feature.resolve(option, warnAt)!, feature };
+  const store = feature as StoreFeature;
+  return { ...store.resolve(option, warnAt)!, feature: store };
 }
 
 /** Checks every option and builds a manager's state. Throws `ConfigError` on anything that cannot work. */

@@ -10,6 +10,7 @@ import { deleteStored, planStore, syncStore } from "./sync.ts";
 import type { DataStore } from "./types.ts";
 
 export const storeFeature = {
+  kind: "store",
   resolve: resolveStore,
   load: loadStoredData,
   plan: planStore,

@@ -14,6 +14,7 @@ import {
   type SessionsOptions,
 } from "sealed-session";
 import { type RegistryStore, registryStore } from "sealed-session/registry";
+import { memoryStore } from "sealed-session/store";
 import type { Suite } from "../harness.ts";
 import { clock, Jar } from "../support/http.ts";
 import { counting, faulty } from "./proxies.ts";
@@ -352,7 +353,7 @@ export function managerRegistry(t: Suite, makeStore: RegistryFactory, label: str
   );
 
   t.test(
-    `${label}: a wrapper of the app's own works once registryStore() gives it the registry's code`,
+    `${label}: a wrapper of the app's own works once registryStore() gives it the registry's code; a data store is refused`,
     async () => {
       const plain = bind(await makeStore());
       for (const registry of [plain, { store: plain }]) {
@@ -362,6 +363,16 @@ export function managerRegistry(t: Suite, makeStore: RegistryFactory, label: str
             error instanceof ConfigError &&
             error.code === "invalid_config" &&
             error.message.includes("registryStore()"),
+        );
+      }
+      // The other kind of backend is named as such.
+      for (const registry of [memoryStore(), { store: memoryStore() }]) {
+        assert.throws(
+          () => createSessions({ secrets, registry: registry as never }),
+          (error: unknown) =>
+            error instanceof ConfigError &&
+            error.message.includes("a data store") &&
+            error.message.includes("`store`"),
         );
       }
       const sessions = manager(registryStore(plain));
