@@ -111,6 +111,25 @@ async function register(
   if (registry.checkEvery > 0) state.registryChecked.set(envelope.id, now);
 }
 
+/**
+ * A session that ended during its own commit (its store record was gone or moved on) after this
+ * commit registered or moved its entry: that entry is removed, so it neither lists as a device nor
+ * counts against the cap until it expires. Failures are reported (and retried once through
+ * `waitUntil`), never thrown: the cookie is cleared either way.
+ */
+export async function dropRegistered(
+  state: ManagerState,
+  session: Session<object, object>,
+  now: number,
+  waitUntil: WaitUntil | undefined,
+): Promise<void> {
+  const registry = state.registry;
+  const { id, userId } = session._envelope;
+  if (!registry || userId === null || session._registeredId !== id) return;
+  state.registryChecked.delete(id);
+  await removeEntry(state, registry, { id, userId, expiresAt: session.expiresAt }, now, waitUntil, true);
+}
+
 /** Removes an ended id; on failure reports it, retries once through `waitUntil`, returns the typed error. */
 async function removeEntry(
   state: ManagerState,

@@ -16,9 +16,10 @@ import {
   StoreConflictError,
   StoreWriteError,
 } from "sealed-session";
+import { memoryRegistry } from "sealed-session/registry";
 import { type DataStore, dataStore } from "sealed-session/store";
 import type { Suite } from "../harness.ts";
-import { clock, Jar } from "../support/http.ts";
+import { clock, isClearing, Jar } from "../support/http.ts";
 import type { DataStoreFactory } from "./data-store.ts";
 import { counting, faulty } from "./proxies.ts";
 
@@ -371,7 +372,38 @@ export function managerStore(t: Suite, makeStore: DataStoreFactory, label: strin
   });
 
   t.test(
-    `${label}: a wrapper of the app's own works once dataStore() gives it the store's code`,
+    `${label}: a login whose record vanished meanwhile is no login: cookie cleared, no device left behind`,
+    async () => {
+      const real = await makeStore();
+      let vanish = false;
+      // The record goes (a logout in another tab, an eviction) between this request's read and its write.
+      const store = dataStore({
+        get: real.get.bind(real),
+        create: real.create.bind(real),
+        patch: (key, request, options) =>
+          vanish
+            ? Promise.resolve({ ok: false, reason: "missing" } as const)
+            : real.patch(key, request, options),
+        touch: real.touch.bind(real),
+        delete: real.delete.bind(real),
+      });
+      const registry = memoryRegistry();
+      const sessions = manager(store, { mode: "always", registry });
+      const jar = new Jar();
+      await visit(sessions, jar, (s) => {
+        s.data.cart = { book: 1 };
+      });
+      vanish = true;
+      const user = `ada-${crypto.randomUUID()}`;
+      const { written } = await visit(sessions, jar, (s) => s.login(user, { keep: true }));
+      assert.ok(written.length > 0 && written.every(isClearing), "the cookie is cleared");
+      assert.equal(jar.header, "", "the browser holds no session");
+      assert.deepEqual(await sessions.listSessions(user), [], "the entry this login registered is gone");
+    },
+  );
+
+  t.test(
+    `${label}: a wrapper of the app's own works once dataStore() gives it the store's code; a registry is refused`,
     async () => {
       const real = await makeStore();
       const plain: DataStore = {
@@ -388,6 +420,16 @@ export function managerStore(t: Suite, makeStore: DataStoreFactory, label: strin
             error instanceof ConfigError &&
             error.code === "invalid_config" &&
             error.message.includes("dataStore()"),
+        );
+      }
+      // The other kind of backend is named as such.
+      for (const store of [memoryRegistry(), { store: memoryRegistry() }]) {
+        assert.throws(
+          () => createSessions({ secrets, store: store as never }),
+          (error: unknown) =>
+            error instanceof ConfigError &&
+            error.message.includes("a session registry") &&
+            error.message.includes("`registry`"),
         );
       }
       const sessions = manager(dataStore(plain), { mode: "always" });

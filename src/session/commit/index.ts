@@ -82,6 +82,7 @@ export async function commitSession(
       : await state.store.feature.sync(state, session, decision.dataJson, now);
   if (registry.ended || stored?.ended) {
     // Ended elsewhere while this request ran (its registry entry or store record is gone): it is over.
+    if (stored?.ended) await state.registry?.feature.drop(state, session, now, options.waitUntil);
     state.tokens.delete(session._token);
     clearSessionCookies(state, new Set([state.cookie.name, ...session._present]), headers);
     return result(registry.error);
