@@ -53,6 +53,18 @@ const REPLACE_IF_UNCHANGED =
   "if redis.sha1hex(redis.call('GET', KEYS[1]) or '') == ARGV[1] then " +
   "redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end return 0";
 
+/** Clients whose server refused a script (renamed EVAL, an ACL, a proxy without scripting). */
+const noScripts = new WeakSet<RedisClientLike>();
+
+/**
+ * A reply that says scripts cannot run here (or, on a Cluster adapter that routes by the first
+ * argument, that EVAL went to the wrong node): then the check-and-set does the patch instead.
+ */
+const refusesScripts = (error: unknown) =>
+  /unknown command|NOPERM|NOSCRIPT|scripting|MOVED|CROSSSLOT|not allowed|disabled/i.test(
+    error instanceof Error ? error.message : String(error),
+  );
+
 async function sha1Hex(text: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text)));
   return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
@@ -159,12 +171,18 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
       };
       return lock(rKey, async () => {
         // The common case, one round trip: the record is still the one this request read.
-        const planned = base !== undefined && base.expiresAt >= now ? apply(base) : undefined;
+        const planned =
+          base !== undefined && base.expiresAt >= now && !noScripts.has(client) ? apply(base) : undefined;
         if (planned?.write?.[0] === "SET") {
           const [, , value, , px] = planned.write;
           const script = ["EVAL", REPLACE_IF_UNCHANGED, "1", rKey, await sha1Hex(encode(base!)), value!, px!];
-          // A Redis that refuses scripts (or a lost reply) still gets the check-and-set below.
-          const replaced = await client.command(script).then(Number, () => 0);
+          const replaced = await client.command(script).then(Number, (error: unknown) => {
+            // A server that refuses scripts gets the check-and-set from now on; any other failure is
+            // the write's (it may have landed, so it is never tried a second way).
+            if (!refusesScripts(error)) throw error;
+            noScripts.add(client);
+            return 0;
+          });
           if (replaced === 1) return planned.result;
         }
         return checkAndSet(rKey, apply, now);

@@ -3,7 +3,7 @@
 // record changed in between or when the server refuses scripts. Counted by Redis (INFO commandstats).
 import assert from "node:assert/strict";
 import { createClient } from "redis";
-import { createSessions, generateSecret, type Session, type Sessions } from "sealed-session";
+import { createSessions, generateSecret, type Session, type Sessions, StoreWriteError } from "sealed-session";
 import { nodeRedisClient, redisStore } from "sealed-session/store";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { Jar } from "../support/http.ts";
@@ -83,6 +83,47 @@ describe("a Redis that runs scripts", () => {
   });
 });
 
+describe("a script call that fails for another reason", () => {
+  let setup: Awaited<ReturnType<typeof serverAndClient>>;
+  beforeAll(async () => {
+    setup = await serverAndClient();
+  });
+  afterAll(async () => {
+    setup?.raw.destroy();
+    await setup?.server.stop();
+  });
+
+  it("is the write's failure (StoreWriteError), never tried a second way: it may have landed", async () => {
+    const { server, raw } = setup;
+    const client = nodeRedisClient(raw);
+    const flaky = {
+      // The reply is lost after Redis ran the script.
+      command: async (args: readonly string[]) => {
+        const reply = await client.command(args);
+        if (args[0] === "EVAL") throw new Error("Socket closed unexpectedly");
+        return reply;
+      },
+      isolated: client.isolated.bind(client),
+    };
+    const sessions = createSessions<Data>({
+      secrets,
+      store: { store: redisStore(flaky, { checkEviction: false }), mode: "always" },
+    }) as Sessions<Data, Record<string, unknown>>;
+    const jar = new Jar();
+    await visit(sessions, jar, (s) => {
+      s.data.cart = { tea: 1 };
+    });
+    const session = await sessions.load(jar.request());
+    session.data.cart = { tea: 2 };
+    const headers = new Headers();
+    const counts = await countCommands(server, () =>
+      assert.rejects(sessions.commit(session, headers), StoreWriteError),
+    );
+    assert.equal(counts.watch, undefined, "no second try");
+    assert.deepEqual(headers.getSetCookie(), []);
+  });
+});
+
 describe("a Redis that refuses scripts (EVAL renamed away)", () => {
   let setup: Awaited<ReturnType<typeof serverAndClient>>;
   beforeAll(async () => {
@@ -93,8 +134,22 @@ describe("a Redis that refuses scripts (EVAL renamed away)", () => {
     await setup?.server.stop();
   });
 
-  it("every change still lands, through the check-and-set", async () => {
-    const { server, sessions } = setup;
+  it("every change still lands, through the check-and-set; the script is not tried again", async () => {
+    const { server, raw } = setup;
+    // The same store, with its client's EVAL calls counted.
+    const client = nodeRedisClient(raw);
+    let evals = 0;
+    const counting = {
+      command: (args: readonly string[]) => {
+        if (args[0] === "EVAL") evals++;
+        return client.command(args);
+      },
+      isolated: client.isolated.bind(client),
+    };
+    const sessions = createSessions<Data>({
+      secrets,
+      store: { store: redisStore(counting, { checkEviction: false }), mode: "always" },
+    }) as Sessions<Data, Record<string, unknown>>;
     const jar = new Jar();
     await visit(sessions, jar, (s) => {
       s.data.cart = { tea: 1 };
@@ -107,5 +162,10 @@ describe("a Redis that refuses scripts (EVAL renamed away)", () => {
     assert.equal(counts.eval, undefined);
     assert.equal(counts.watch, 1);
     assert.deepEqual((await visit(sessions, jar)).data.cart, { tea: 1, pen: 2 });
+    await visit(sessions, jar, (s) => {
+      s.data.cart = { ...s.data.cart, ink: 3 };
+    });
+    assert.equal(evals, 1, "refused once, then the check-and-set only");
+    assert.deepEqual((await visit(sessions, jar)).data.cart, { tea: 1, pen: 2, ink: 3 });
   });
 });
