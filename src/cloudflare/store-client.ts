@@ -21,7 +21,9 @@ export function durableObjectStore(namespace: DurableObjectNamespace<SessionData
   return dataStore({
     get: (key, { now }) => record(key).get(now),
     create: (key, value, { now, maxBytes }) => record(key).create(value, now, maxBytes),
-    patch: (key, request, { now, maxBytes }) => record(key).patch(request, now, maxBytes),
+    // The object applies the patch where the record is: the record as read (`base`) stays here, so a
+    // call carries only what this request changed.
+    patch: (key, { base: _base, ...request }, { now, maxBytes }) => record(key).patch(request, now, maxBytes),
     touch: (key, sessionId, { now, expiresAt }) => record(key).touch(sessionId, now, expiresAt),
     delete: (key) => record(key).delete(),
   });

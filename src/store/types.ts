@@ -44,6 +44,7 @@ export interface PatchRequest {
    * The record as this request read it, when it did: a hint. A store may apply the patch to it and
    * replace the record in one step if the record is still exactly that (Redis: one round trip instead
    * of a read and a check-and-set); otherwise, or when it differs, it patches the record it finds.
+   * A store that sends the request elsewhere to be applied (a Durable Object) leaves it out.
    */
   readonly base?: StoredRecord | undefined;
 }
