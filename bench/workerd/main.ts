@@ -302,7 +302,7 @@ export const RATIOS: readonly RatioDef[] = [
   {
     key: "store_write_over_cookie",
     of: (c) => div(c.store_write, c.cookie_write),
-    note: "stored session, changed (read + patch + cookie) ÷ cookie session, changed",
+    note: "stored session, changed (read + patch; the cookie is left) ÷ cookie session, changed",
   },
   {
     key: "store_refresh_over_cookie",
