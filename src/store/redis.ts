@@ -48,10 +48,21 @@ export interface RedisStoreOptions {
 const EVICTION = "an evicted record ends its session (revoked: the user is logged out and loses its data)";
 const OK: PatchOutcome = Object.freeze({ ok: true });
 
-/** Replaces KEYS[1] with ARGV[2] (PX ARGV[3]) only if its value's SHA-1 is ARGV[1]; 1 if it did. */
+/**
+ * Replaces KEYS[1] with ARGV[2] (PX ARGV[3]) only if its value is ARGV[1] — or, with ARGV[4] "sha1",
+ * if its value's SHA-1 is ARGV[1]; 1 if it did.
+ */
 const REPLACE_IF_UNCHANGED =
-  "if redis.sha1hex(redis.call('GET', KEYS[1]) or '') == ARGV[1] then " +
-  "redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end return 0";
+  "local was = redis.call('GET', KEYS[1]) or '' " +
+  "if ARGV[4] == 'sha1' then was = redis.sha1hex(was) end " +
+  "if was == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end return 0";
+
+/**
+ * Up to this many characters the record as read goes to the script as it is: sending it costs less
+ * than a digest (`crypto.subtle` runs it as an asynchronous job: tens of µs a call on Node). Above
+ * that, its SHA-1 is sent.
+ */
+const SEND_AS_IS = 4096;
 
 /** Clients whose server refused a script (renamed EVAL, an ACL, a proxy without scripting). */
 const noScripts = new WeakSet<RedisClientLike>();
@@ -175,7 +186,10 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
           base !== undefined && base.expiresAt >= now && !noScripts.has(client) ? apply(base) : undefined;
         if (planned?.write?.[0] === "SET") {
           const [, , value, , px] = planned.write;
-          const script = ["EVAL", REPLACE_IF_UNCHANGED, "1", rKey, await sha1Hex(encode(base!)), value!, px!];
+          const was = encode(base!);
+          const expected =
+            was.length <= SEND_AS_IS ? [was, value!, px!] : [await sha1Hex(was), value!, px!, "sha1"];
+          const script = ["EVAL", REPLACE_IF_UNCHANGED, "1", rKey, ...expected];
           const replaced = await client.command(script).then(Number, (error: unknown) => {
             // A server that refuses scripts gets the check-and-set from now on; any other failure is
             // the write's (it may have landed, so it is never tried a second way).

@@ -81,6 +81,34 @@ describe("a Redis that runs scripts", () => {
     assert.equal(counts.exec, 1);
     assert.deepEqual((await visit(sessions, jar)).data.cart, { tea: 1, pen: 2, ink: 3 }, "both landed");
   });
+
+  it("a record past 4,096 characters goes to the script as its SHA-1: one call still, and a change under it is still seen", async () => {
+    const { server, sessions } = setup;
+    const jar = new Jar();
+    const big = Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`item-${i}`, i]));
+    await visit(sessions, jar, (s) => {
+      s.data.cart = big;
+    });
+    const counts = await countCommands(server, () =>
+      visit(sessions, jar, (s) => {
+        s.data.cart = { ...s.data.cart, pen: 2 };
+      }),
+    );
+    assert.deepEqual(counts, { get: 2, eval: 1, set: 1 });
+    const first = await sessions.load(jar.request());
+    const second = await sessions.load(jar.request());
+    first.data.cart = { ...first.data.cart, ink: 3 };
+    second.data.cart = { ...second.data.cart, tea: 4 };
+    await sessions.commit(first, new Headers());
+    const raced = await countCommands(server, () => sessions.commit(second, new Headers()));
+    assert.equal(raced.eval, 1, "the script was tried");
+    assert.equal(raced.watch, 1, "and refused: the check-and-set ran");
+    assert.deepEqual(
+      (await visit(sessions, jar)).data.cart,
+      { ...big, pen: 2, ink: 3, tea: 4 },
+      "all landed",
+    );
+  });
 });
 
 describe("a script call that fails for another reason", () => {
