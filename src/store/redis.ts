@@ -139,12 +139,43 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
       },
       { attempts },
     );
-  /** The same, one at a time per key in this process. */
+  /**
+   * Writes `write` (a SET) with one script call if the record is still `base`: true if it did;
+   * false if the record changed, or the server refuses scripts (then the caller's check-and-set
+   * runs). Any other failure is the write's: it may have landed, so it is never tried a second way.
+   */
+  const replaceIfUnchanged = async (key: string, base: StoredRecord, write: string[]) => {
+    if (noScripts.has(client)) return false;
+    const [, , value, , px] = write;
+    const was = encode(base);
+    const expected =
+      was.length <= SEND_AS_IS ? [was, value!, px!] : [await sha1Hex(was), value!, px!, "sha1"];
+    const replaced = await client
+      .command(["EVAL", REPLACE_IF_UNCHANGED, "1", key, ...expected])
+      .then(Number, (error: unknown) => {
+        if (!refusesScripts(error)) throw error;
+        noScripts.add(client);
+        return 0;
+      });
+    return replaced === 1;
+  };
+  /**
+   * A write decided in JavaScript, one at a time per key in this process: first against the record
+   * as this request read it (`base`), in one script call; when that is not possible, a check-and-set.
+   */
   const change = <T>(
     key: string,
     decide: (record: StoredRecord | null) => { write?: string[]; result: T },
     now: number,
-  ) => lock(key, () => checkAndSet(key, decide, now));
+    base?: StoredRecord,
+  ) =>
+    lock(key, async () => {
+      const planned = base !== undefined && base.expiresAt >= now ? decide(base) : undefined;
+      if (planned?.write?.[0] === "SET" && (await replaceIfUnchanged(key, base!, planned.write))) {
+        return planned.result;
+      }
+      return checkAndSet(key, decide, now);
+    });
 
   return dataStore({
     async get(key, { now }) {
@@ -180,41 +211,18 @@ export function redisStore(client: RedisClientLike, options: RedisStoreOptions =
         const next = { sessionId: moveTo ?? sessionId, data: applied.data, expiresAt };
         return { write: put(rKey, next, now), result: OK };
       };
-      return lock(rKey, async () => {
-        // The common case, one round trip: the record is still the one this request read.
-        const planned =
-          base !== undefined && base.expiresAt >= now && !noScripts.has(client) ? apply(base) : undefined;
-        if (planned?.write?.[0] === "SET") {
-          const [, , value, , px] = planned.write;
-          const was = encode(base!);
-          const expected =
-            was.length <= SEND_AS_IS ? [was, value!, px!] : [await sha1Hex(was), value!, px!, "sha1"];
-          const script = ["EVAL", REPLACE_IF_UNCHANGED, "1", rKey, ...expected];
-          const replaced = await client.command(script).then(Number, (error: unknown) => {
-            // A server that refuses scripts gets the check-and-set from now on; any other failure is
-            // the write's (it may have landed, so it is never tried a second way).
-            if (!refusesScripts(error)) throw error;
-            noScripts.add(client);
-            return 0;
-          });
-          if (replaced === 1) return planned.result;
-        }
-        return checkAndSet(rKey, apply, now);
-      });
+      return change(rKey, apply, now, base);
     },
 
-    async touch(key, sessionId, { now, expiresAt }) {
+    async touch(key, sessionId, { now, expiresAt, base }) {
       const rKey = await keyOf(key);
-      return change(
-        rKey,
-        (record) => {
-          if (record === null || record.sessionId !== sessionId) return { result: false };
-          // Touch only extends; an unchanged expiry keeps the TTL it was written with.
-          if (expiresAt <= record.expiresAt) return { result: true };
-          return { write: put(rKey, { ...record, expiresAt }, now), result: true };
-        },
-        now,
-      );
+      const extend = (record: StoredRecord | null): { write?: string[]; result: boolean } => {
+        if (record === null || record.sessionId !== sessionId) return { result: false };
+        // Touch only extends; an unchanged expiry keeps the TTL it was written with.
+        if (expiresAt <= record.expiresAt) return { result: true };
+        return { write: put(rKey, { ...record, expiresAt }, now), result: true };
+      };
+      return change(rKey, extend, now, base);
     },
 
     async delete(key) {

@@ -22,7 +22,7 @@ import { encodeEnvelope } from "../session/envelope.ts";
 import type { Session } from "../session/session.ts";
 import { diff } from "./patch.ts";
 import type { ResolvedStore } from "./policy.ts";
-import type { PatchOutcome } from "./types.ts";
+import type { PatchOutcome, StoredRecord } from "./types.ts";
 
 export interface StoreSync {
   /** The record is gone or moved on: the session is over, clear its cookie. */
@@ -54,6 +54,12 @@ export function planStore(
   session._storeOwner = undefined;
   session._storeBase = undefined;
   session._storeExpiresAt = undefined;
+}
+
+/** The record as this request read it (or last wrote it), when known: a hint for the store's write. */
+function recordAsRead(session: Session<object, object>, owner: string): StoredRecord | undefined {
+  const { _storeBase: data, _storeExpiresAt: expiresAt } = session;
+  return data === undefined || expiresAt === undefined ? undefined : { sessionId: owner, data, expiresAt };
 }
 
 /** Writes this request's change to the store. Throws `StoreWriteError` or `StoreConflictError`. */
@@ -90,10 +96,7 @@ export async function syncStore(
           patch,
           moveTo: owner === envelope.id ? undefined : envelope.id,
           expiresAt,
-          base:
-            session._storeBase === undefined || session._storeExpiresAt === undefined
-              ? undefined
-              : { sessionId: owner, data: session._storeBase, expiresAt: session._storeExpiresAt },
+          base: recordAsRead(session, owner),
         },
         { now, maxBytes: store.maxBytes },
       ),
@@ -105,7 +108,11 @@ export async function syncStore(
     // Unchanged: only its life is extended, as the cookie's is.
     let touched: boolean;
     try {
-      touched = await withTimeout(() => store.store.touch(key, owner, { now, expiresAt }), store.timeout);
+      const base = recordAsRead(session, owner);
+      touched = await withTimeout(
+        () => store.store.touch(key, owner, { now, expiresAt, base }),
+        store.timeout,
+      );
     } catch (error) {
       store.report({ operation: "touch", kind: failureKind(error), error, retry: false });
       return { ended: false, leave: true };

@@ -64,11 +64,14 @@ export interface DataStore {
     request: PatchRequest,
     options: { readonly now: number; readonly maxBytes: number },
   ): Promise<PatchOutcome>;
-  /** Extends the record's expiry (an idle refresh), if it belongs to `sessionId`. */
+  /**
+   * Extends the record's expiry (an idle refresh), if it belongs to `sessionId`. `base` is the record
+   * as this request read it, a hint as in `PatchRequest`.
+   */
   touch(
     key: string,
     sessionId: string,
-    options: { readonly now: number; readonly expiresAt: number },
+    options: { readonly now: number; readonly expiresAt: number; readonly base?: StoredRecord | undefined },
   ): Promise<boolean>;
   /** Deletes the record (logout). */
   delete(key: string, options: { readonly now: number }): Promise<void>;

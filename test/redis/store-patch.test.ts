@@ -1,16 +1,20 @@
-// The Redis data store's write path: a patch is one round trip (a script that replaces the record only
-// if it is still the one the request read), and falls back to a WATCH/MULTI check-and-set when the
-// record changed in between or when the server refuses scripts. Counted by Redis (INFO commandstats).
+// The Redis data store's write path: a patch, or an idle refresh's touch, is one round trip (a script
+// that replaces the record only if it is still the one the request read), and falls back to a
+// WATCH/MULTI check-and-set when the record changed in between or when the server refuses scripts.
+// Counted by Redis (INFO commandstats).
 import assert from "node:assert/strict";
 import { createClient } from "redis";
 import { createSessions, generateSecret, type Session, type Sessions, StoreWriteError } from "sealed-session";
 import { nodeRedisClient, redisStore } from "sealed-session/store";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { Jar } from "../support/http.ts";
+import { clock, Jar } from "../support/http.ts";
 import { countCommands, startRedisServer } from "../support/redis-server.ts";
 
 type Data = { cart?: Record<string, number> };
 const secrets = generateSecret();
+
+// A clock of the tests' own, so that an idle refresh (past refreshAfter, idleTimeout / 10) is due on demand.
+const time = clock(Date.now());
 
 async function serverAndClient(args: readonly string[] = []) {
   const server = await startRedisServer({ args });
@@ -19,6 +23,8 @@ async function serverAndClient(args: readonly string[] = []) {
   await raw.connect();
   const sessions = createSessions<Data>({
     secrets,
+    idleTimeout: 600,
+    now: time.now,
     store: { store: redisStore(nodeRedisClient(raw), { checkEviction: false }), mode: "always" },
   }) as Sessions<Data, Record<string, unknown>>;
   return { server, raw, sessions };
@@ -107,6 +113,31 @@ describe("a Redis that runs scripts", () => {
       (await visit(sessions, jar)).data.cart,
       { ...big, pen: 2, ink: 3, tea: 4 },
       "all landed",
+    );
+  });
+
+  it("an idle refresh is one script call after the read too; a record changed since the read gets the check-and-set", async () => {
+    const { server, sessions } = setup;
+    const jar = new Jar();
+    await visit(sessions, jar, (s) => {
+      s.data.cart = { tea: 1 };
+    });
+    time.advance(120);
+    const counts = await countCommands(server, () => visit(sessions, jar));
+    assert.deepEqual(counts, { get: 2, eval: 1, set: 1 });
+    time.advance(120);
+    const first = await sessions.load(jar.request());
+    const second = await sessions.load(jar.request());
+    first.data.cart = { ...first.data.cart, pen: 2 };
+    await sessions.commit(first, new Headers());
+    // The second request changed nothing: its commit is an idle refresh, of a record that moved on.
+    const raced = await countCommands(server, () => sessions.commit(second, new Headers()));
+    assert.equal(raced.eval, 1, "the script was tried");
+    assert.equal(raced.watch, 1, "and refused: the check-and-set ran");
+    assert.deepEqual(
+      (await visit(sessions, jar)).data.cart,
+      { tea: 1, pen: 2 },
+      "the first one's change stays",
     );
   });
 });
