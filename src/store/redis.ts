@@ -69,7 +69,7 @@ const noScripts = new WeakSet<RedisClientLike>();
 
 /**
  * A reply that says scripts cannot run here (or, on a Cluster adapter that routes by the first
- * argument, that EVAL went to the wrong node): then the check-and-set does the patch instead.
+ * argument, that EVAL went to the wrong node): then the check-and-set does the write instead.
  */
 const refusesScripts = (error: unknown) =>
   /unknown command|NOPERM|NOSCRIPT|scripting|MOVED|CROSSSLOT|not allowed|disabled/i.test(
