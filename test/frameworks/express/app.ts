@@ -5,6 +5,7 @@
  */
 import { createReadStream } from "node:fs";
 import type { Server } from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import express, { type ErrorRequestHandler } from "express";
 import type { SessionsOptions } from "sealed-session";
@@ -20,6 +21,11 @@ declare module "sealed-session/express" {
     bad: unknown;
   }
 }
+
+/** The major version of the Express these tests run on (4 under express4.mjs, else 5). */
+export const EXPRESS_MAJOR = Number(
+  (createRequire(import.meta.url)("express/package.json") as { version: string }).version.split(".")[0],
+);
 
 export interface AppOptions {
   readonly options: ExpressSessionsOptions;

@@ -57,14 +57,17 @@ export class Browser {
 
 /**
  * How to run `examples/<name>` like the test itself runs: its TypeScript (Node 24, Bun) or its
- * compiled JavaScript (Node 20), and on the sources when this test was started with the hook that
- * maps "sealed-session" to them (test/runtimes/node-test/register.mjs), else on dist/.
+ * compiled JavaScript (Node 20); on the sources when this test was started with the hook that maps
+ * "sealed-session" to them (test/runtimes/node-test/register.mjs), else on dist/; and on Express 4
+ * when it was started with the hook that maps "express" there (express4.mjs).
  */
 export function exampleCommand(name: string, testUrl: string): [string, string[]] {
   const compiled = testUrl.endsWith(".js");
   const file = fileURLToPath(new URL(`../../../examples/${name}.${compiled ? "js" : "ts"}`, testUrl));
-  const hook = process.execArgv.some((arg) => arg.includes("node-test/register.mjs"))
-    ? ["--import", "./test/runtimes/node-test/register.mjs"]
-    : [];
-  return [process.execPath, [...hook, file]];
+  const started = (hook: string) =>
+    process.execArgv.some((arg) => arg.endsWith(hook.split("/").slice(-2).join("/")));
+  const hooks = ["./test/runtimes/node-test/register.mjs", "./test/frameworks/express/express4.mjs"]
+    .filter(started)
+    .flatMap((hook) => ["--import", hook]);
+  return [process.execPath, [...hooks, file]];
 }

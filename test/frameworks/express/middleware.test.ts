@@ -11,7 +11,7 @@ import { createSessions, generateSecret, type SessionsOptions } from "sealed-ses
 import { memoryRegistry } from "sealed-session/registry";
 import { memoryStore } from "sealed-session/store";
 import { isClearing } from "../../support/http.ts";
-import { buildApp, lateErrors, type RunningApp, serve } from "./app.ts";
+import { buildApp, EXPRESS_MAJOR, lateErrors, type RunningApp, serve } from "./app.ts";
 import { type Answer, Browser } from "./browser.ts";
 
 const COOKIE = "__Host-session";
@@ -107,15 +107,25 @@ describe("errors", () => {
     assert.equal(await views(browser), 1, "the change made before the throw was committed");
   });
 
-  test("a rejected async handler and next(error) reach Express's own handler, cookie included", async () => {
+  test("next(error) reaches Express's own handler, cookie included", async () => {
+    const browser = new Browser(app.url);
+    const teapot = await browser.get("/next-error");
+    assert.equal(teapot.status, 418);
+    assert.equal(ours(teapot).length, 1);
+    assert.equal(await views(browser), 1);
+  });
+
+  // Express 4 leaves a handler's rejected promise to the app (the request waits for ever, as it does
+  // without this middleware); Express 5 hands it to next(error).
+  const express4 = EXPRESS_MAJOR < 5 && "Express 4 does not catch a rejected handler";
+  test("a rejected async handler reaches Express's own handler, cookie included", {
+    skip: express4,
+  }, async () => {
     const browser = new Browser(app.url);
     const thrown = await browser.get("/throw-async");
     assert.equal(thrown.status, 500);
     assert.equal(ours(thrown).length, 1);
-    const teapot = await browser.get("/next-error");
-    assert.equal(teapot.status, 418);
-    assert.equal(ours(teapot).length, 1);
-    assert.equal(await views(browser), 2);
+    assert.equal(await views(browser), 1);
   });
 
   test("a handler that throws after sending: never a second response mixed into the first", async () => {

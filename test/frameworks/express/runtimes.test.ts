@@ -1,5 +1,6 @@
 // The Express adapter's tests again on the other runtimes: Node 20 (the machine's `node`, on the
-// built dist/ — the tests compiled to JavaScript), and Bun (on the sources, as Bun reads TypeScript).
+// built dist/ — the tests compiled to JavaScript), and Bun (on the sources, as Bun reads TypeScript);
+// and on Express 4 (Node 24, the sources), where "express" resolves to the devDependency express4.
 // `npm run test:frameworks` runs this file with the project's Node 24, which runs the tests itself.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -35,7 +36,7 @@ function run(command: string, args: string[]) {
 const summary = (output: string) =>
   output
     .split("\n")
-    .filter((line) => /^(ℹ (tests|pass|fail)|\s*\d+ (pass|fail)\b|Ran \d+ tests)/.test(line))
+    .filter((line) => /^(ℹ (tests|pass|fail|skipped)|\s*\d+ (pass|fail)\b|Ran \d+ tests)/.test(line))
     .join("; ");
 
 test("on Node 20: the adapter's tests, compiled, against dist/", { timeout: 300_000 }, (t) => {
@@ -66,4 +67,25 @@ test("on Bun: the adapter's tests on the sources", { timeout: 300_000 }, (t) => 
   assert.equal(result.status, 0, `Bun failed:\n${result.output}`);
   assert.match(result.output, / 0 fail/);
   t.diagnostic(`bun ${version.output.trim()}: ${summary(result.output)}`);
+});
+
+test("on Express 4: the adapter's tests, with express resolved to express4", { timeout: 300_000 }, (t) => {
+  const hooks = [
+    "--import",
+    "./test/runtimes/node-test/register.mjs",
+    "--import",
+    "./test/frameworks/express/express4.mjs",
+  ];
+  const version = run(process.execPath, [...hooks, "-p", "require('express/package.json').version"]);
+  assert.match(version.output, /^4\./, `express should resolve to Express 4 (${version.output.trim()})`);
+  const files = testFiles.map((name) => join(here, name));
+  const result = run(process.execPath, [
+    ...hooks,
+    "--test",
+    "--test-reporter=spec",
+    "--test-concurrency=1",
+    ...files,
+  ]);
+  assert.equal(result.status, 0, `Express 4 failed:\n${result.output}`);
+  t.diagnostic(`express ${version.output.trim()}: ${summary(result.output)}`);
 });
