@@ -1,10 +1,11 @@
 // The Express adapter's tests again on the other runtimes: Node 20 (the machine's `node`, on the
 // built dist/ — the tests compiled to JavaScript), and Bun (on the sources, as Bun reads TypeScript);
 // and on Express 4 (Node 24, the sources), where "express" resolves to the devDependency express4.
+// Last, the types: the adapter, these tests and every Express example against @types/express 5 and 4.
 // `npm run test:frameworks` runs this file with the project's Node 24, which runs the tests itself.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -88,4 +89,41 @@ test("on Express 4: the adapter's tests, with express resolved to express4", { t
   ]);
   assert.equal(result.status, 0, `Express 4 failed:\n${result.output}`);
   t.diagnostic(`express ${version.output.trim()}: ${summary(result.output)}`);
+});
+
+test("types: the adapter, its tests and each Express example check against @types/express 5 and 4", (t) => {
+  const tsc = (project: string) => run(process.execPath, [bin("tsc"), "-p", project]);
+  // A path that does not exist would let TypeScript fall back to Express 5's types without a word.
+  const types4 = JSON.parse(readFileSync(join(root, "node_modules/@types/express4/package.json"), "utf8"));
+  assert.match(types4.version, /^4\./, "@types/express4 is @types/express 4");
+  // The adapter and these tests on Express 4's types (Express 5's: the project's own typecheck).
+  const adapter = tsc(join(here, "tsconfig.express4.json"));
+  assert.equal(adapter.status, 0, `the adapter on @types/express 4:\n${adapter.output}`);
+  // Each example declares its own SessionData, so each is a program of its own.
+  const out = join(root, "test-output", "express-types");
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const examples = readdirSync(join(root, "examples")).filter((name) => /^express-.*\.ts$/.test(name));
+  assert.ok(examples.length >= 3, examples.join(", "));
+  for (const example of examples) {
+    for (const major of [5, 4]) {
+      const project = join(out, `${example}-${major}.json`);
+      const config = {
+        extends: "../../tsconfig.json",
+        compilerOptions: {
+          paths: {
+            ...(major === 4 ? { express: ["../../node_modules/@types/express4/index.d.ts"] } : {}),
+            "sealed-session": ["../../src/index.ts"],
+            "sealed-session/*": ["../../src/*/index.ts"],
+          },
+        },
+        include: [`../../examples/${example}`],
+        exclude: [],
+      };
+      writeFileSync(project, JSON.stringify(config));
+      const checked = tsc(project);
+      assert.equal(checked.status, 0, `${example} on @types/express ${major}:\n${checked.output}`);
+    }
+  }
+  t.diagnostic(`checked: the adapter and its tests on 4; ${examples.join(", ")} on 5 and 4`);
 });
