@@ -110,6 +110,8 @@ export class Session<
   _storeBase: string | undefined;
   /** @internal the record's expiry as the store holds it: with `_storeBase`, the record as read. */
   _storeExpiresAt: number | undefined;
+  /** @internal the record's `version` as read (unknown after this request writes it). */
+  _storeVersion: string | undefined;
   /** @internal `moveToStore()` was called: move the data to the store on commit. */
   _pinned = false;
   /** @internal why the session is read-only, for `SessionReadOnlyError`; undefined for an unavailable store. */

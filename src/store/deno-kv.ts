@@ -10,7 +10,8 @@
  * only when every part carries the head's generation (src/lib/deno-kv.ts): a record up to 600,000
  * bytes, read in one or two round trips. A patch reads, applies `applyPatch` in JavaScript and
  * commits with a versionstamp `check` on the head (bounded retries), so concurrent patches to
- * different paths all land. `expireIn` is only a hint (deletion may come late), so the expiry is
+ * different paths all land; given the record as the request read it (its `version`), the first try
+ * skips the read. `expireIn` is only a hint (deletion may come late), so the expiry is
  * kept in the head and reads compare it with the caller's clock.
  */
 import { keyLock, numberOption } from "../lib/backend.ts";
@@ -67,8 +68,17 @@ export function denoKvStore(kv: DenoKvAtomicLike, options: DenoKvStoreOptions = 
     if (typeof s !== "string" || !Number.isSafeInteger(e)) {
       throw new TypeError("sealed-session: unreadable value in the Deno KV data store");
     }
-    const record = { sessionId: s, expiresAt: e as number, data: fromUtf8.decode(value.bytes) };
+    // The version names this exact record: its head's versionstamp, and how many parts it has.
+    const version = `${value.parts}:${versionstamp}`;
+    const record = { sessionId: s, expiresAt: e as number, data: fromUtf8.decode(value.bytes), version };
     return { versionstamp, parts: value.parts, record: record.expiresAt < now ? null : record, exists: true };
+  };
+
+  /** What `load` found, as the record read earlier in this request says it was; none without a version. */
+  const asRead = (base: StoredRecord | undefined, now: number): Loaded | undefined => {
+    const [parts, versionstamp] = base?.version?.split(":") ?? [];
+    if (base === undefined || versionstamp === undefined || base.expiresAt < now) return undefined;
+    return { versionstamp, parts: Number(parts), record: base, exists: true };
   };
 
   /** One versionstamp-checked commit of `record` over what `loaded` found (or its deletion, when expired). */
@@ -85,14 +95,25 @@ export function denoKvStore(kv: DenoKvAtomicLike, options: DenoKvStoreOptions = 
     );
   };
 
+  /**
+   * One versionstamp-checked commit, planned on what is there. With `base` (the record as this request
+   * read it), the first plan is made on it without a read; only its commit proves it current, so a plan
+   * on it that writes nothing is made again on a fresh read.
+   */
   const change = <T>(
     key: DenoKvKey,
     plan: (loaded: Loaded) => { op?: ReturnType<typeof save>; result: T },
     now: number,
+    base?: StoredRecord,
   ) =>
-    lock(JSON.stringify(key.map(String)), () =>
-      denoKvCheckAndSet(attempts, async () => plan(await load(key, now))),
-    );
+    lock(JSON.stringify(key.map(String)), () => {
+      let hint = asRead(base, now);
+      return denoKvCheckAndSet(attempts, async () => {
+        const planned = hint && plan(hint);
+        hint = undefined;
+        return planned?.op ? planned : plan(await load(key, now));
+      });
+    });
 
   const tooLarge = (bytes: number, maxBytes: number): PatchOutcome | undefined =>
     bytes > Math.min(maxBytes, MAX_PARTS_BYTES) ? { ok: false, reason: "too_large", bytes } : undefined;
@@ -118,7 +139,7 @@ export function denoKvStore(kv: DenoKvAtomicLike, options: DenoKvStoreOptions = 
       );
     },
 
-    async patch(key, { sessionId, patch, moveTo, expiresAt }, { now, maxBytes }) {
+    async patch(key, { sessionId, patch, moveTo, expiresAt, base }, { now, maxBytes }) {
       const kKey = keyOf(key);
       return change(
         kKey,
@@ -132,10 +153,11 @@ export function denoKvStore(kv: DenoKvAtomicLike, options: DenoKvStoreOptions = 
           return { op: save(kKey, loaded, next, utf8.encode(next.data), now), result: OK };
         },
         now,
+        base,
       );
     },
 
-    async touch(key, sessionId, { now, expiresAt }) {
+    async touch(key, sessionId, { now, expiresAt, base }) {
       const kKey = keyOf(key);
       return change(
         kKey,
@@ -148,6 +170,7 @@ export function denoKvStore(kv: DenoKvAtomicLike, options: DenoKvStoreOptions = 
           return { op: save(kKey, loaded, next, utf8.encode(next.data), now), result: true };
         },
         now,
+        base,
       );
     },
 

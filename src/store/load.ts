@@ -9,7 +9,12 @@ import type { ManagerState } from "../session/config.ts";
 import type { Envelope } from "../session/envelope.ts";
 
 export type DataAnswer =
-  | { readonly data: Record<string, unknown>; readonly json: string; readonly expiresAt: number }
+  | {
+      readonly data: Record<string, unknown>;
+      readonly json: string;
+      readonly expiresAt: number;
+      readonly version: string | undefined;
+    }
   | "revoked"
   | "unavailable";
 
@@ -36,5 +41,6 @@ export async function loadStoredData(
     return "revoked";
   }
   if (typeof data !== "object" || data === null || Array.isArray(data)) return "revoked";
-  return { data: data as Record<string, unknown>, json: record.data, expiresAt: record.expiresAt };
+  const { expiresAt, version } = record;
+  return { data: data as Record<string, unknown>, json: record.data, expiresAt, version };
 }

@@ -54,12 +54,15 @@ export function planStore(
   session._storeOwner = undefined;
   session._storeBase = undefined;
   session._storeExpiresAt = undefined;
+  session._storeVersion = undefined;
 }
 
 /** The record as this request read it (or last wrote it), when known: a hint for the store's write. */
 function recordAsRead(session: Session<object, object>, owner: string): StoredRecord | undefined {
-  const { _storeBase: data, _storeExpiresAt: expiresAt } = session;
-  return data === undefined || expiresAt === undefined ? undefined : { sessionId: owner, data, expiresAt };
+  const { _storeBase: data, _storeExpiresAt: expiresAt, _storeVersion: version } = session;
+  return data === undefined || expiresAt === undefined
+    ? undefined
+    : { sessionId: owner, data, expiresAt, version };
 }
 
 /** Writes this request's change to the store. Throws `StoreWriteError` or `StoreConflictError`. */
@@ -124,6 +127,7 @@ export async function syncStore(
   // A touch that did not extend the record leaves its expiry as it was: then the next base is a guess
   // that fails its comparison, and the store reads the record instead.
   session._storeExpiresAt = expiresAt;
+  session._storeVersion = undefined;
   return SYNCED;
 }
 

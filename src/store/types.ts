@@ -18,6 +18,11 @@ export interface StoredRecord {
   readonly data: string;
   /** When the record expires (the session's absolute or idle expiry, whichever comes first). */
   readonly expiresAt: number;
+  /**
+   * What `get` says of this exact record, opaque (Deno KV: its versionstamp), handed back in a write's
+   * `base`: a store that can check it writes without reading the record again. Stores may omit it.
+   */
+  readonly version?: string | undefined;
 }
 
 /** What `patch` did. */

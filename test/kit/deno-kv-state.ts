@@ -399,7 +399,7 @@ export function denoKvStateConformance(t: Suite, kv: InspectableKv, label: strin
   );
 
   t.test(
-    `${label}: calls per operation: check 1 read, login 1 read + 1 commit, read 1, patch 1 read + 1 commit`,
+    `${label}: calls per operation: check 1 read, login 1 read + 1 commit, read 1, patch 1 read + 1 commit (1 commit on the record as read)`,
     async () => {
       const calls: string[] = [];
       const counted: DenoKvAtomicLike = {
@@ -444,6 +444,23 @@ export function denoKvStateConformance(t: Suite, kv: InspectableKv, label: strin
       assert.deepEqual(take(), ["read 1", "read 1"], "read of a record in 2 parts: the head, then its part");
       await records.touch(key, sessionId, { now, expiresAt: now + 2 * HOUR });
       assert.deepEqual(take(), ["read 1", "read 1", "commit"], "idle refresh");
+      // Given the record as this request read it (its version), a write makes no read of its own.
+      const read = await records.get(key, { now });
+      take();
+      const note = { set: [[["note"], '"hi"'] as const], del: [] };
+      await records.patch(
+        key,
+        { sessionId, patch: note, expiresAt: now + 2 * HOUR, base: read! },
+        { now, maxBytes: 1_000_000 },
+      );
+      assert.deepEqual(take(), ["commit"], "patch with the record as read");
+      // That record has moved on: the commit on it is refused, and the write reads and commits again.
+      await records.touch(key, sessionId, { now, expiresAt: now + 3 * HOUR, base: read! });
+      assert.deepEqual(take(), ["commit", "read 1", "read 1", "commit"], "idle refresh with a stale record");
+      const after = await records.get(key, { now });
+      assert.equal(after?.expiresAt, now + 3 * HOUR);
+      assert.equal(JSON.parse(after?.data ?? "{}").note, "hi", "the patch on the record as read stayed");
+      take();
       await records.delete(key, { now });
       assert.deepEqual(take(), ["commit"], "delete");
     },

@@ -55,7 +55,9 @@ export async function loadSession<Data extends object, Flash extends object>(
     state.tokens.delete(read.token);
     return fresh(state, read.present, "revoked", headers);
   }
-  let stored: { readonly json: string; readonly expiresAt: number } | undefined;
+  let stored:
+    | { readonly json: string; readonly expiresAt: number; readonly version?: string | undefined }
+    | undefined;
   if (envelope.store !== undefined) {
     // A cookie that points at a store this manager lacks cannot be read: as if the store were down.
     const answer = state.store ? await state.store.feature.load(state, envelope, now) : "unavailable";
@@ -102,6 +104,7 @@ export async function loadSession<Data extends object, Flash extends object>(
     session._storeOwner = envelope.id;
     session._storeBase = stored.json;
     session._storeExpiresAt = stored.expiresAt;
+    session._storeVersion = stored.version;
   }
   if (state.registry && envelope.userId !== null) {
     session._registeredId = envelope.id;
