@@ -15,10 +15,18 @@ import { fileURLToPath } from "node:url";
 import { stopProcessGroup } from "../../support/process.ts";
 
 export const root = fileURLToPath(new URL("../../..", import.meta.url));
-export const appDir = join(root, "examples/next-app");
+/**
+ * The Next.js major under test: the project's own (16), or with SEALED_SESSION_NEXT=15 the one in
+ * test/frameworks/next15/node_modules (a `file:` devDependency, so `npm ci` installs it there, where
+ * it is found as `next`), with a copy of examples/next-app made for it by next15.test.ts.
+ */
+export const NEXT_MAJOR = process.env.SEALED_SESSION_NEXT === "15" ? 15 : 16;
+export const next15Dir = join(root, "test/frameworks/next15");
+export const appDir = NEXT_MAJOR === 15 ? join(next15Dir, "app") : join(root, "examples/next-app");
 /** A second app with middleware.ts (the file before Next 16; edge runtime by default). */
 export const middlewareAppDir = fileURLToPath(new URL("middleware-app", import.meta.url));
-const nextBin = join(root, "node_modules/next/dist/bin/next");
+const nextDir = join(NEXT_MAJOR === 15 ? next15Dir : root, "node_modules/next");
+const nextBin = join(nextDir, "dist/bin/next");
 
 const quiet = {
   NEXT_TELEMETRY_DISABLED: "1",
@@ -45,7 +53,7 @@ function inputsHash(dir: string): string {
   for (const path of paths.sort()) {
     hash.update(relative(root, path)).update("\0").update(readFileSync(path)).update("\0");
   }
-  hash.update(readFileSync(join(root, "node_modules/next/package.json")));
+  hash.update(readFileSync(join(nextDir, "package.json")));
   return hash.digest("hex");
 }
 

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createSessions, generateSecret, type Session } from "../../../src/index.ts";
-import { type Build, buildOnce, Jar, type NextServer, startNext } from "./app.ts";
+import { type Build, buildOnce, Jar, NEXT_MAJOR, type NextServer, startNext } from "./app.ts";
 
 const COOKIE = "__Host-session";
 // The server lists NEW first and OLD second: a rotation in progress.
@@ -101,12 +101,19 @@ describe("sealed-session/next in examples/next-app (next build, next start)", { 
     return lines;
   }
 
-  it("the build used the installed SWC binary (Turbopack), type-checked the app, and downloaded nothing", () => {
-    assert.match(build.log, /Next\.js 16\.\d+\.\d+ \(Turbopack\)/);
+  it(`the build used the installed SWC binary, type-checked the app, and downloaded nothing (Next ${NEXT_MAJOR})`, () => {
     assert.doesNotMatch(build.log, /download|installing|wasm|Failed to load SWC|registry/i);
-    assert.match(build.log, /Proxy \(Middleware\)/);
-    // Next's own type check ran (TypeScript 7, through its CLI), against Next's real types.
-    assert.match(build.log, /Finished TypeScript/);
+    if (NEXT_MAJOR === 16) {
+      assert.match(build.log, /Next\.js 16\.\d+\.\d+ \(Turbopack\)/);
+      assert.match(build.log, /Proxy \(Middleware\)/);
+      // Next's own type check ran (TypeScript 7, through its CLI), against Next's real types.
+      assert.match(build.log, /Finished TypeScript/);
+    } else {
+      // Next 15: webpack, and its type check through TypeScript 5's API. Its middleware.ts runs on
+      // Node, which the build does not list: the proxy tests below show it ran.
+      assert.match(build.log, /Next\.js 15\.\d+\.\d+/);
+      assert.match(build.log, /Linting and checking validity of types/);
+    }
   });
 
   it("login through a Server Action: the Server Component shows the user, a Route Handler reads the flash once", async () => {
