@@ -30,6 +30,19 @@ async function serverAndClient(args: readonly string[] = []) {
   return { server, raw, sessions };
 }
 
+/** A server of the enclosing describe's own, started before its tests and stopped after them. */
+function ownServer(args: readonly string[] = []) {
+  let setup: Awaited<ReturnType<typeof serverAndClient>> | undefined;
+  beforeAll(async () => {
+    setup = await serverAndClient(args);
+  });
+  afterAll(async () => {
+    setup?.raw.destroy();
+    await setup?.server.stop();
+  });
+  return () => setup!;
+}
+
 async function visit(
   sessions: Sessions<Data, Record<string, unknown>>,
   jar: Jar,
@@ -44,17 +57,10 @@ async function visit(
 }
 
 describe("a Redis that runs scripts", () => {
-  let setup: Awaited<ReturnType<typeof serverAndClient>>;
-  beforeAll(async () => {
-    setup = await serverAndClient();
-  });
-  afterAll(async () => {
-    setup?.raw.destroy();
-    await setup?.server.stop();
-  });
+  const setup = ownServer();
 
   it("a change is one script call after the read: no WATCH, no MULTI", async () => {
-    const { server, sessions } = setup;
+    const { server, sessions } = setup();
     const jar = new Jar();
     await visit(sessions, jar, (s) => {
       s.data.cart = { tea: 1 };
@@ -70,7 +76,7 @@ describe("a Redis that runs scripts", () => {
   });
 
   it("a record changed since the read: the script refuses, the check-and-set patches what is there", async () => {
-    const { server, sessions } = setup;
+    const { server, sessions } = setup();
     const jar = new Jar();
     await visit(sessions, jar, (s) => {
       s.data.cart = { tea: 1 };
@@ -89,7 +95,7 @@ describe("a Redis that runs scripts", () => {
   });
 
   it("a record past 4,096 characters goes to the script as its SHA-1: one call still, and a change under it is still seen", async () => {
-    const { server, sessions } = setup;
+    const { server, sessions } = setup();
     const jar = new Jar();
     const big = Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`item-${i}`, i]));
     await visit(sessions, jar, (s) => {
@@ -117,7 +123,7 @@ describe("a Redis that runs scripts", () => {
   });
 
   it("an idle refresh is one script call after the read too; a record changed since the read gets the check-and-set", async () => {
-    const { server, sessions } = setup;
+    const { server, sessions } = setup();
     const jar = new Jar();
     await visit(sessions, jar, (s) => {
       s.data.cart = { tea: 1 };
@@ -143,17 +149,10 @@ describe("a Redis that runs scripts", () => {
 });
 
 describe("a script call that fails for another reason", () => {
-  let setup: Awaited<ReturnType<typeof serverAndClient>>;
-  beforeAll(async () => {
-    setup = await serverAndClient();
-  });
-  afterAll(async () => {
-    setup?.raw.destroy();
-    await setup?.server.stop();
-  });
+  const setup = ownServer();
 
   it("is the write's failure (StoreWriteError), never tried a second way: it may have landed", async () => {
-    const { server, raw } = setup;
+    const { server, raw } = setup();
     const client = nodeRedisClient(raw);
     const flaky = {
       // The reply is lost after Redis ran the script.
@@ -184,17 +183,10 @@ describe("a script call that fails for another reason", () => {
 });
 
 describe("a Redis that refuses scripts (EVAL renamed away)", () => {
-  let setup: Awaited<ReturnType<typeof serverAndClient>>;
-  beforeAll(async () => {
-    setup = await serverAndClient(["--rename-command", "EVAL", ""]);
-  });
-  afterAll(async () => {
-    setup?.raw.destroy();
-    await setup?.server.stop();
-  });
+  const setup = ownServer(["--rename-command", "EVAL", ""]);
 
   it("every change still lands, through the check-and-set; the script is not tried again", async () => {
-    const { server, raw } = setup;
+    const { server, raw } = setup();
     // The same store, with its client's EVAL calls counted.
     const client = nodeRedisClient(raw);
     let evals = 0;
