@@ -15,7 +15,7 @@ import { type DataStore, type RedisClientLike, redisStore } from "sealed-session
 import type { Suite } from "../harness.ts";
 import { Jar } from "../support/http.ts";
 import { dataStoreConformance } from "./data-store.ts";
-import { type ControlledServer, counting, type RedisConnection, type RedisTarget } from "./redis.ts";
+import { type ControlledServer, counting, type RedisConnection, type RedisTarget, scan } from "./redis.ts";
 import { managerRefresh } from "./refresh.ts";
 import { entry, family, registryConformance } from "./registry.ts";
 import { managerRegistry } from "./registry-manager.ts";
@@ -27,21 +27,6 @@ const prefixOf = () => `t-${id().slice(0, 10)}:`;
 export const NAMING_KEY = "kit-naming-key-0123456789abcdefghijklmnopqrstuvwxyz";
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
-
-/** All keys under `prefix` (SCAN; the stores themselves never list). */
-async function scan(client: RedisClientLike, prefix: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = "0";
-  do {
-    const reply = (await client.command(["SCAN", cursor, "MATCH", `${prefix}*`, "COUNT", "1000"])) as [
-      string,
-      string[],
-    ];
-    cursor = String(reply[0]);
-    found.push(...reply[1].map(String));
-  } while (cursor !== "0");
-  return found.sort();
-}
 
 /** The Redis Cluster slot of a key: CRC16 (XMODEM) of its hash tag, or of the whole key, mod 16384. */
 export function keySlot(key: string): number {

@@ -55,8 +55,8 @@ const id = () => crypto.randomUUID().replaceAll("-", "").slice(0, 22);
 const prefixOf = () => `t-${id().slice(0, 10)}:`;
 const DAY = 86_400_000;
 
-/** All keys under `prefix`, read with SCAN (the store itself never lists). */
-async function scan(client: RedisClientLike, prefix: string): Promise<string[]> {
+/** All keys under `prefix`, read with SCAN (the stores themselves never list). */
+export async function scan(client: RedisClientLike, prefix: string): Promise<string[]> {
   const found: string[] = [];
   let cursor = "0";
   do {
