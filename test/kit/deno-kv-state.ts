@@ -16,7 +16,7 @@ import type { Suite } from "../harness.ts";
 import { Jar } from "../support/http.ts";
 import { dataStoreConformance } from "./data-store.ts";
 import { managerRefresh } from "./refresh.ts";
-import { entry, registryConformance } from "./registry.ts";
+import { entry, hmac, registryConformance } from "./registry.ts";
 import { managerRegistry } from "./registry-manager.ts";
 import { managerStore } from "./store-manager.ts";
 
@@ -41,21 +41,6 @@ async function listed(kv: InspectableKv, prefix: Key) {
   // Every key here is one these stores wrote: parts of the types Key allows.
   for await (const item of kv.list({ prefix })) out.push({ key: item.key as Key, value: item.value });
   return out;
-}
-
-async function hmac(userId: string, key: string): Promise<string> {
-  const imported = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(key),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", imported, new TextEncoder().encode(userId)));
-  return btoa(String.fromCharCode(...mac))
-    .replaceAll("+", "-")
-    .replaceAll("/", "_")
-    .replace(/=+$/, "");
 }
 
 /** Incompressible text of `length` characters. */

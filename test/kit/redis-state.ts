@@ -15,9 +15,16 @@ import { type DataStore, type RedisClientLike, redisStore } from "sealed-session
 import type { Suite } from "../harness.ts";
 import { Jar } from "../support/http.ts";
 import { dataStoreConformance } from "./data-store.ts";
-import { type ControlledServer, counting, type RedisConnection, type RedisTarget, scan } from "./redis.ts";
+import {
+  type ControlledServer,
+  counting,
+  onFreshClient,
+  type RedisConnection,
+  type RedisTarget,
+  scan,
+} from "./redis.ts";
 import { managerRefresh } from "./refresh.ts";
-import { entry, family, registryConformance } from "./registry.ts";
+import { entry, family, hmac, registryConformance } from "./registry.ts";
 import { managerRegistry } from "./registry-manager.ts";
 import { managerStore } from "./store-manager.ts";
 
@@ -43,20 +50,6 @@ export function keySlot(key: string): number {
 }
 
 /** HMAC-SHA-256 of the user id with the naming key, base64url: what names a user's keys. */
-async function hmac(userId: string, key: string): Promise<string> {
-  const imported = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(key),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", imported, new TextEncoder().encode(userId)));
-  return btoa(String.fromCharCode(...mac))
-    .replaceAll("+", "-")
-    .replaceAll("/", "_")
-    .replace(/=+$/, "");
-}
 
 const tagOf = (key: string) => key.slice(key.indexOf("{") + 1, key.indexOf("}"));
 const pttl = async (client: RedisClientLike, key: string) => Number(await client.command(["PTTL", key]));
@@ -418,15 +411,7 @@ export function redisStateFaults(
   connect: () => Promise<RedisConnection>,
   label: string,
 ): void {
-  const run = async (body: (client: RedisClientLike) => Promise<void>) => {
-    const connection = await connect();
-    try {
-      await body(connection.client);
-    } finally {
-      await connection.close();
-      await server.start(); // a no-op when it runs
-    }
-  };
+  const run = onFreshClient(server, connect);
   const manager = (client: RedisClientLike, timeout = 60_000) =>
     createSessions<Data>({
       secrets,

@@ -245,6 +245,19 @@ export interface ControlledServer {
   resume(): void;
 }
 
+/** Runs a fault case on a client of its own, closed after it; the server is started again if it was stopped. */
+export function onFreshClient(server: ControlledServer, connect: () => Promise<RedisConnection>) {
+  return async (body: (client: RedisClientLike) => Promise<void>) => {
+    const connection = await connect();
+    try {
+      await body(connection.client);
+    } finally {
+      await connection.close();
+      await server.start(); // a no-op when it runs
+    }
+  };
+}
+
 /**
  * Redis goes down in the middle of a run and comes back: loads never throw and fail closed at once
  * (an error, not a timeout: the client does not queue), writes return the typed error, and the same
@@ -257,15 +270,7 @@ export function redisFaults(
   connect: () => Promise<RedisConnection>,
   label: string,
 ): void {
-  const run = async (body: (client: RedisClientLike) => Promise<void>) => {
-    const connection = await connect();
-    try {
-      await body(connection.client);
-    } finally {
-      await connection.close();
-      await server.start(); // a no-op when it runs
-    }
-  };
+  const run = onFreshClient(server, connect);
   const manager = (client: RedisClientLike, events: RevocationErrorEvent[], timeout = 60_000) =>
     createSessions({
       secrets,

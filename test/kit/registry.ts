@@ -494,3 +494,19 @@ export function registryConformance(t: Suite, makeStore: RegistryFactory, label:
     }
   });
 }
+
+/** A user id's keyed hash as the backends name it in their keys (HMAC-SHA-256, base64url): for layout checks. */
+export async function hmac(userId: string, key: string): Promise<string> {
+  const imported = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(key),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", imported, new TextEncoder().encode(userId)));
+  return btoa(String.fromCharCode(...mac))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
+}

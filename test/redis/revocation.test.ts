@@ -24,9 +24,9 @@ import {
 } from "../../src/lib/redis.ts";
 import type { Suite } from "../harness.ts";
 import { type RedisConnection, redisConformance, redisFaults } from "../kit/redis.ts";
-import { Clients, ioredis, nodeRedis, nodeRedisPool } from "../runtimes/redis.ts";
+import { Clients, clientsOn, ioredis, nodeRedis } from "../runtimes/redis.ts";
 import { Jar } from "../support/http.ts";
-import { countCommands, type RedisServer, startRedisServer } from "../support/redis-server.ts";
+import { controlOf, countCommands, type RedisServer, startRedisServer } from "../support/redis-server.ts";
 
 const suite: Suite = { test: (name, fn) => it(name, fn) };
 const id = () => crypto.randomUUID().replaceAll("-", "").slice(0, 22);
@@ -36,13 +36,8 @@ const DAY = 86_400_000;
 let shared: RedisServer;
 let faulty: RedisServer;
 const clients = new Clients();
-const lazyUrl = (server: () => RedisServer) => ({
-  nodeRedis: (max: number | undefined) => nodeRedis(server().url)(max),
-  nodeRedisPool: (max: number | undefined) => nodeRedisPool(server().url)(max),
-  ioredis: (max: number | undefined) => ioredis(server().url)(max),
-});
-const onShared = lazyUrl(() => shared);
-const onFaulty = lazyUrl(() => faulty);
+const onShared = clientsOn(() => shared);
+const onFaulty = clientsOn(() => faulty);
 
 beforeAll(async () => {
   [shared, faulty] = await Promise.all([startRedisServer(), startRedisServer()]);
@@ -65,12 +60,7 @@ describe("conformance (ioredis)", () => {
 });
 
 // The fault cases stop the server: their own, one client at a time (vitest runs a file's tests in order).
-const control = {
-  stop: () => faulty.stop(),
-  start: () => faulty.start(),
-  pause: () => faulty.pause(),
-  resume: () => faulty.resume(),
-};
+const control = controlOf(() => faulty);
 describe("faults (node-redis client)", () => {
   redisFaults(suite, control, () => onFaulty.nodeRedis(undefined), "node-redis");
 });

@@ -10,9 +10,9 @@ import { redisStore } from "sealed-session/store";
 import { afterAll, beforeAll, describe, it, vi } from "vitest";
 import type { Suite } from "../harness.ts";
 import { NAMING_KEY, redisStateConformance, redisStateFaults } from "../kit/redis-state.ts";
-import { Clients, ioredis, nodeRedis, nodeRedisPool } from "../runtimes/redis.ts";
+import { Clients, clientsOn, nodeRedis } from "../runtimes/redis.ts";
 import { Jar } from "../support/http.ts";
-import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
+import { controlOf, type RedisServer, startRedisServer } from "../support/redis-server.ts";
 
 const suite: Suite = { test: (name, fn) => it(name, fn, 60_000) };
 const id = () => crypto.randomUUID().replaceAll("-", "").slice(0, 22);
@@ -21,13 +21,8 @@ const id = () => crypto.randomUUID().replaceAll("-", "").slice(0, 22);
 let shared: RedisServer;
 let faulty: RedisServer;
 const clients = new Clients();
-const lazyUrl = (server: () => RedisServer) => ({
-  nodeRedis: (max: number | undefined) => nodeRedis(server().url)(max),
-  nodeRedisPool: (max: number | undefined) => nodeRedisPool(server().url)(max),
-  ioredis: (max: number | undefined) => ioredis(server().url)(max),
-});
-const onShared = lazyUrl(() => shared);
-const onFaulty = lazyUrl(() => faulty);
+const onShared = clientsOn(() => shared);
+const onFaulty = clientsOn(() => faulty);
 
 beforeAll(async () => {
   [shared, faulty] = await Promise.all([
@@ -54,12 +49,7 @@ describe("registry and store (ioredis)", () => {
 });
 
 // The fault cases stop the server: their own, one client at a time (vitest runs a file's tests in order).
-const control = {
-  stop: () => faulty.stop(),
-  start: () => faulty.start(),
-  pause: () => faulty.pause(),
-  resume: () => faulty.resume(),
-};
+const control = controlOf(() => faulty);
 describe("faults, registry and store (node-redis client)", () => {
   redisStateFaults(suite, control, () => onFaulty.nodeRedis(undefined), "node-redis");
 });

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { createClient } from "redis";
 import { createSessions, generateSecret, type Session, type Sessions, StoreWriteError } from "sealed-session";
-import { nodeRedisClient, redisStore } from "sealed-session/store";
+import { nodeRedisClient, type RedisClientLike, redisStore } from "sealed-session/store";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { clock, Jar } from "../support/http.ts";
 import { countCommands, startRedisServer } from "../support/redis-server.ts";
@@ -16,17 +16,21 @@ const secrets = generateSecret();
 // A clock of the tests' own, so that an idle refresh (past refreshAfter, idleTimeout / 10) is due on demand.
 const time = clock(Date.now());
 
+/** A manager whose every session with data lives in a Redis store on `client`. */
+const managerOn = (client: RedisClientLike) =>
+  createSessions<Data>({
+    secrets,
+    idleTimeout: 600,
+    now: time.now,
+    store: { store: redisStore(client, { checkEviction: false }), mode: "always" },
+  }) as Sessions<Data, Record<string, unknown>>;
+
 async function serverAndClient(args: readonly string[] = []) {
   const server = await startRedisServer({ args });
   const raw = createClient({ url: server.url, disableOfflineQueue: true });
   raw.on("error", () => {});
   await raw.connect();
-  const sessions = createSessions<Data>({
-    secrets,
-    idleTimeout: 600,
-    now: time.now,
-    store: { store: redisStore(nodeRedisClient(raw), { checkEviction: false }), mode: "always" },
-  }) as Sessions<Data, Record<string, unknown>>;
+  const sessions = managerOn(nodeRedisClient(raw));
   return { server, raw, sessions };
 }
 
@@ -163,10 +167,7 @@ describe("a script call that fails for another reason", () => {
       },
       isolated: client.isolated.bind(client),
     };
-    const sessions = createSessions<Data>({
-      secrets,
-      store: { store: redisStore(flaky, { checkEviction: false }), mode: "always" },
-    }) as Sessions<Data, Record<string, unknown>>;
+    const sessions = managerOn(flaky);
     const jar = new Jar();
     await visit(sessions, jar, (s) => {
       s.data.cart = { tea: 1 };
@@ -197,10 +198,7 @@ describe("a Redis that refuses scripts (EVAL renamed away)", () => {
       },
       isolated: client.isolated.bind(client),
     };
-    const sessions = createSessions<Data>({
-      secrets,
-      store: { store: redisStore(counting, { checkEviction: false }), mode: "always" },
-    }) as Sessions<Data, Record<string, unknown>>;
+    const sessions = managerOn(counting);
     const jar = new Jar();
     await visit(sessions, jar, (s) => {
       s.data.cart = { tea: 1 };

@@ -87,6 +87,16 @@ export function ioredis(url: string) {
   };
 }
 
+/**
+ * The three Node clients on a server that starts later (in `beforeAll`): each connects to its URL when
+ * called, so a kit can register its tests before the server runs.
+ */
+export const clientsOn = (server: () => { readonly url: string }) => ({
+  nodeRedis: (max: number | undefined) => nodeRedis(server().url)(max),
+  nodeRedisPool: (max: number | undefined) => nodeRedisPool(server().url)(max),
+  ioredis: (max: number | undefined) => ioredis(server().url)(max),
+});
+
 /** REDIS_URL, or a server of this run's own; `REDIS_REQUIRED=1` (the runner) forbids the latter. */
 export async function redisForRun(): Promise<{ url: string; stop(): Promise<void> }> {
   const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};

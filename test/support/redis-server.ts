@@ -50,6 +50,14 @@ export interface RedisServer extends AsyncDisposable {
   output(): string;
 }
 
+/** Stop, start, pause and resume of a server that starts later (in `beforeAll`), for the fault kits. */
+export const controlOf = (server: () => RedisServer) => ({
+  stop: () => server().stop(),
+  start: () => server().start(),
+  pause: () => server().pause(),
+  resume: () => server().resume(),
+});
+
 export interface RedisServerOptions {
   /** More `redis-server` arguments, e.g. `["--maxmemory-policy", "allkeys-lru"]`. */
   readonly args?: readonly string[];
