@@ -11,7 +11,8 @@ import { fileURLToPath } from "node:url";
 import { generateSecret } from "sealed-session";
 import { bundleCost, kib, moduleGraph } from "../../../scripts/adapter-costs.ts";
 import { type RunningServer, startServer } from "../../runtimes/examples.ts";
-import { isClearing, Jar, type SetCookie } from "../../support/http.ts";
+import { isClearing, type SetCookie } from "../../support/http.ts";
+import { HttpBrowser } from "../browser.ts";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const bun = join(root, "node_modules/.bin/bun");
@@ -20,32 +21,19 @@ const NAME = "__Host-session";
 const startExample = (secrets: string) =>
   startServer(bun, ["examples/elysia-app.ts"], { SESSION_SECRETS: secrets });
 
-/** A browser stand-in: sends its cookies, keeps what comes back, follows no redirects. */
-class Browser {
-  readonly jar = new Jar();
-  readonly base: string;
-  constructor(base: string) {
-    this.base = base;
-  }
-
+/** The shared browser stand-in; every request here sends JSON, and JSON answers are parsed. */
+class Browser extends HttpBrowser {
   async send(path: string, method = "GET", body?: unknown) {
-    const headers = new Headers();
-    if (this.jar.header) headers.set("cookie", this.jar.header);
-    if (body !== undefined) headers.set("content-type", "application/json");
-    const response = await fetch(`${this.base}${path}`, {
+    const result = await this.request(path, {
       method,
-      headers,
-      body: body === undefined ? null : JSON.stringify(body),
-      redirect: "manual",
+      ...(body === undefined
+        ? {}
+        : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
     });
-    const written = this.jar.apply(response.headers);
-    const names = written.map((cookie) => cookie.name);
-    assert.deepEqual(names, [...new Set(names)], `${path}: each cookie at most once in one response`);
-    const text = await response.text();
-    const json = response.headers.get("content-type")?.startsWith("application/json")
-      ? JSON.parse(text)
+    const json = result.response.headers.get("content-type")?.startsWith("application/json")
+      ? JSON.parse(result.text)
       : null;
-    return { response, written, text, json };
+    return { ...result, json };
   }
 }
 

@@ -9,38 +9,17 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { generateSecret } from "sealed-session";
 import { bundleCost, kib, moduleGraph } from "../../../scripts/adapter-costs.ts";
-import { isClearing, Jar, type SetCookie } from "../../support/http.ts";
+import { isClearing, type SetCookie } from "../../support/http.ts";
+import { type BrowserRequest, HttpBrowser } from "../browser.ts";
 import { build, type RunningServer, root, serve, typecheck } from "./app.ts";
 
 const NAME = "__Host-session";
 const MW = "__Host-mw";
 
-/** A browser stand-in: sends its cookies, keeps what comes back, follows no redirects. */
-class Browser {
-  readonly jar = new Jar();
-  readonly base: string;
-  constructor(base: string) {
-    this.base = base;
-  }
-
-  async send(path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
-    const headers = new Headers(init.headers);
-    if (this.jar.header) headers.set("cookie", this.jar.header);
-    const response = await fetch(`${this.base}${path}`, {
-      method: init.method ?? "GET",
-      headers,
-      body: init.body ?? null,
-      redirect: "manual",
-    });
-    // commitSession returns "" when there is nothing to write; a browser ignores an empty
-    // Set-Cookie (a cookie needs a name or a value), and so does this jar.
-    const lines = response.headers.getSetCookie();
-    const kept = new Headers();
-    for (const line of lines) if (line.trim() !== "") kept.append("set-cookie", line);
-    const written = this.jar.apply(kept);
-    const names = written.map((cookie) => cookie.name);
-    assert.deepEqual(names, [...new Set(names)], `${path}: each cookie at most once in one response`);
-    return { response, written, empty: lines.length - written.length, text: await response.text() };
+/** The shared browser stand-in, with what these tests send: forms and JSON. */
+class Browser extends HttpBrowser {
+  send(path: string, init: BrowserRequest = {}) {
+    return this.request(path, init);
   }
 
   /** A form post as a browser without JavaScript sends it, with the Origin React Router checks. */

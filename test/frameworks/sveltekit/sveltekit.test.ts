@@ -12,33 +12,17 @@ import { generateSecret } from "sealed-session";
 import { bundleCost, kib, moduleGraph } from "../../../scripts/adapter-costs.ts";
 import type { RunningServer } from "../../runtimes/examples.ts";
 import { isClearing, Jar, type SetCookie } from "../../support/http.ts";
+import { type BrowserRequest, HttpBrowser } from "../browser.ts";
 import { build, root, serve } from "./app.ts";
 
 const example = join(root, "examples/sveltekit-app");
 const twice = join(root, "test/frameworks/sveltekit/twice-app");
 const NAME = "__Host-session";
 
-/** A browser stand-in: sends its cookies, keeps what comes back, follows no redirects. */
-class Browser {
-  readonly jar = new Jar();
-  readonly base: string;
-  constructor(base: string) {
-    this.base = base;
-  }
-
-  async send(path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
-    const headers = new Headers(init.headers);
-    if (this.jar.header) headers.set("cookie", this.jar.header);
-    const response = await fetch(`${this.base}${path}`, {
-      method: init.method ?? "GET",
-      headers,
-      body: init.body ?? null,
-      redirect: "manual",
-    });
-    const written = this.jar.apply(response.headers);
-    const names = written.map((cookie) => cookie.name);
-    assert.deepEqual(names, [...new Set(names)], `${path}: each cookie at most once in one response`);
-    return { response, written, text: await response.text() };
+/** The shared browser stand-in, with what these tests send: forms and JSON. */
+class Browser extends HttpBrowser {
+  send(path: string, init: BrowserRequest = {}) {
+    return this.request(path, init);
   }
 
   /** A form post as a browser sends it: form-encoded, with the Origin SvelteKit's CSRF check expects. */
