@@ -396,15 +396,22 @@ export function managerRefresh(t: Suite, makeStore: RegistryFactory, label: stri
           },
           tokens: sessionTokens({ ...AUDIENCE, refresh: true }),
         });
+        // The same sessions without the short deadline, for the steps where the registry works: a
+        // real backend on a loaded machine may take longer than 50 ms, and that is not what this tests.
+        const patient = createSessions({
+          secrets,
+          registry: { store: fault.store },
+          tokens: sessionTokens({ ...AUDIENCE, refresh: true }),
+        });
         fault.mode = "ok";
-        const pair = await sessions.create(`ada-${unique()}`);
+        const pair = await patient.create(`ada-${unique()}`);
         for (const failure of ["throw", "hang"] as const) {
           fault.mode = failure;
           refused(await sessions.refresh(pair.refreshToken), "revocation_unavailable");
           await assert.rejects(sessions.create(`bob-${unique()}`), RegistryUnavailableError);
         }
         fault.mode = "ok";
-        assert.ok((await sessions.refresh(pair.refreshToken)).ok, "the outage spent nothing");
+        assert.ok((await patient.refresh(pair.refreshToken)).ok, "the outage spent nothing");
       }
       assert.deepEqual(events.slice(0, 4), [
         "advance:error",

@@ -329,8 +329,14 @@ export function managerStore(t: Suite, makeStore: DataStoreFactory, label: strin
           onStoreError: (event) => void events.push(`${event.operation}:${event.kind}`),
         },
       }) as Manager;
+      // The same sessions without the short deadline, for the steps where the store works: a real
+      // backend on a loaded machine may take longer than 50 ms, and that is not what this tests.
+      const patient = createSessions<Data>({
+        secrets,
+        store: { store: fault.store, mode: "always" },
+      }) as Manager;
       const jar = new Jar();
-      await visit(sessions, jar, (s) => {
+      await visit(patient, jar, (s) => {
         s.login("ada");
         s.data.n = 1;
       });
@@ -347,12 +353,12 @@ export function managerStore(t: Suite, makeStore: DataStoreFactory, label: strin
       }
       assert.deepEqual(events, ["get:error", "get:timeout"]);
       fault.mode = "ok";
-      const session = await sessions.load(jar.request());
+      const session = await patient.load(jar.request());
       assert.equal(session.data.n, 1, "the outage lost nothing");
       session.data.n = 3;
       fault.mode = "throw";
       const headers = new Headers();
-      await assert.rejects(sessions.commit(session, headers), { code: "store_write_failed" });
+      await assert.rejects(patient.commit(session, headers), { code: "store_write_failed" });
       assert.deepEqual(headers.getSetCookie(), []);
       assert.equal(jar.header, cookie);
     },
