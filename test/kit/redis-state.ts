@@ -22,6 +22,7 @@ import {
   type RedisConnection,
   type RedisTarget,
   scan,
+  untilAnswered,
 } from "./redis.ts";
 import { managerRefresh } from "./refresh.ts";
 import { entry, family, hmac, registryConformance } from "./registry.ts";
@@ -427,15 +428,6 @@ export function redisStateFaults(
         timeout,
       },
     }) as Manager;
-  /** Retries `attempt` until Redis answers again (the client reconnects on its own schedule). */
-  const answered = async <T>(attempt: () => Promise<T>, failed: (outcome: T) => boolean) => {
-    let result = await attempt();
-    for (let tries = 0; failed(result) && tries < 200; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      result = await attempt();
-    }
-    return result;
-  };
   const unavailable = (session: Session<Data>) =>
     session.invalidReason === "revocation_unavailable" || session.invalidReason === "store_unavailable";
 
@@ -545,7 +537,7 @@ export function redisStateFaults(
 
         // Back (with its data): the same manager and client work, and every write reported done is there.
         await server.start();
-        const back = await answered(() => sessions.load(ada.request()), unavailable);
+        const back = await untilAnswered(() => sessions.load(ada.request()), unavailable);
         assert.equal(back.invalidReason, undefined, "the session survived the outage");
         assert.equal(back.userId, user);
         for (const line of lines) {
@@ -553,10 +545,10 @@ export function redisStateFaults(
         }
         for (const login of logins) {
           if (!(await login.outcome).ok) continue;
-          const loaded = await answered(() => sessions.load(login.jar.request()), unavailable);
+          const loaded = await untilAnswered(() => sessions.load(login.jar.request()), unavailable);
           assert.equal(loaded.userId, login.user, "a login reported done is registered");
         }
-        const added = await answered(
+        const added = await untilAnswered(
           () =>
             outcome(async () => {
               const session = await sessions.load(ada.request());
@@ -567,7 +559,7 @@ export function redisStateFaults(
           (o) => !o.ok,
         );
         assert.deepEqual(added, { ok: true }, "writes work again");
-        const listed = await answered(
+        const listed = await untilAnswered(
           () => outcome(() => sessions.listSessions(user)),
           (o) => !o.ok,
         );
@@ -575,13 +567,13 @@ export function redisStateFaults(
         const login = new Jar();
         const name = `heidi-${id()}`;
         assert.deepEqual(
-          await answered(
+          await untilAnswered(
             () => outcome(() => visit(sessions, login, (s) => s.login(name))),
             (o) => !o.ok,
           ),
           { ok: true },
         );
-        assert.equal((await answered(() => sessions.load(login.request()), unavailable)).userId, name);
+        assert.equal((await untilAnswered(() => sessions.load(login.request()), unavailable)).userId, name);
       }),
   );
 
@@ -605,18 +597,18 @@ export function redisStateFaults(
       assert.equal(revocationError?.code, "revocation_write_failed", "and the app is told the rest did not");
       await server.start();
       // The entry is still there (the write failed); ending it by its handle works once Redis answers.
-      const listed = await answered(
+      const listed = await untilAnswered(
         () => sessions.listSessions(user).catch(() => undefined),
         (l) => l === undefined,
       );
       assert.equal(listed?.length, 1);
       // A pool reconnects its connections one by one: the next call may meet one still offline.
-      const ended = await answered(
+      const ended = await untilAnswered(
         () => sessions.endSession(user, listed?.[0]?.id ?? "").catch(() => undefined),
         (outcome) => outcome === undefined,
       );
       assert.equal(ended, true);
-      const replayed = await answered(() => sessions.load(stolen.request()), unavailable);
+      const replayed = await untilAnswered(() => sessions.load(stolen.request()), unavailable);
       assert.equal(replayed.invalidReason, "revoked");
     }),
   );

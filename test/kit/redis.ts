@@ -245,6 +245,25 @@ export interface ControlledServer {
   resume(): void;
 }
 
+/**
+ * Repeats `attempt` every 50 ms while `failed` says Redis has not answered yet — a client reconnects on
+ * its own schedule (a backoff), a pool its connections one by one — for at most `ms` (by the clock, not
+ * a count of tries: on a loaded machine each try may itself wait for the manager's timeout).
+ */
+export async function untilAnswered<T>(
+  attempt: () => Promise<T>,
+  failed: (outcome: T) => boolean,
+  ms = 60_000,
+) {
+  const deadline = Date.now() + ms;
+  let outcome = await attempt();
+  while (failed(outcome) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    outcome = await attempt();
+  }
+  return outcome;
+}
+
 /** Runs a fault case on a client of its own, closed after it; the server is started again if it was stopped. */
 export function onFreshClient(server: ControlledServer, connect: () => Promise<RedisConnection>) {
   return async (body: (client: RedisClientLike) => Promise<void>) => {
@@ -357,16 +376,8 @@ export function redisFaults(
       await server.start();
       // The client reconnects on its own schedule (a backoff), a pool's connections one by one: until
       // then a load fails closed and a write fails typed. Each step is retried until Redis answers.
-      const answered = async <T>(attempt: () => Promise<T>, failed: (outcome: T) => boolean) => {
-        let outcome = await attempt();
-        for (let tries = 0; failed(outcome) && tries < 200; tries++) {
-          await new Promise((resolve) => setTimeout(resolve, 50));
-          outcome = await attempt();
-        }
-        return outcome;
-      };
       const load = (jar: Jar) =>
-        answered(
+        untilAnswered(
           () => sessions.load(jar.request()),
           (session) => session.invalidReason === "revocation_unavailable",
         );
@@ -374,7 +385,7 @@ export function redisFaults(
       assert.equal(loaded.invalidReason, undefined, "the session survived the outage");
       assert.match(loaded.userId ?? "", /^ada-/);
       const stolen = copy(ada);
-      const logout = await answered(
+      const logout = await untilAnswered(
         () => roundTrip(sessions, copy(stolen), (session) => session.destroy()),
         ({ session, result }) =>
           session.invalidReason === "revocation_unavailable" || result.revocationError !== undefined,
@@ -383,7 +394,7 @@ export function redisFaults(
       assert.equal((await load(stolen)).invalidReason, "revoked");
       const grace = `grace-${id()}`;
       const device = await loginAs(sessions, grace);
-      const revoked = await answered(
+      const revoked = await untilAnswered(
         () =>
           sessions.revokeUser(grace).then(
             () => undefined,
